@@ -1,0 +1,306 @@
+"""companion.numpy_nn recurrent layers: golden values, finite differences, parity with torch.nn, bad input."""
+
+import numpy as np
+import pytest
+import torch
+
+from companion import numpy_nn as nn_
+from companion.numpy_nn import numerical_gradient, relative_error
+
+CELLS = {
+    "rnn_tanh": (torch.nn.RNN, nn_.rnn_forward, nn_.rnn_backward, {"nonlinearity": "tanh"}),
+    "rnn_relu": (torch.nn.RNN, nn_.rnn_forward, nn_.rnn_backward, {"nonlinearity": "relu"}),
+    "lstm": (torch.nn.LSTM, nn_.lstm_forward, nn_.lstm_backward, {}),
+    "gru": (torch.nn.GRU, nn_.gru_forward, nn_.gru_backward, {}),
+}
+
+
+def torch_params(cell, D, H, L, bias=True, seed=0):
+    torch.manual_seed(seed)
+    cls, _, _, kw = CELLS[cell]
+    m = cls(D, H, num_layers=L, bias=bias, batch_first=True, **kw).double()
+    return m, {k: v.detach().numpy().copy() for k, v in m.state_dict().items()}
+
+
+def run(cell, x, state, params):
+    """Forward of ``cell`` -> (out, tuple of final states, cache)."""
+    _, fwd, _, kw = CELLS[cell]
+    if cell == "lstm":
+        out, (h, c), cache = fwd(x, state, params)
+        return out, (h, c), cache
+    out, h, cache = fwd(x, None if state is None else state[0], params, **kw)
+    return out, (h,), cache
+
+
+def back(cell, dout, dfinal, cache):
+    """Backward of ``cell`` -> (dx, tuple of initial-state grads, grads)."""
+    _, _, bwd, _ = CELLS[cell]
+    if cell == "lstm":
+        dx, (dh0, dc0), grads = bwd(dout, dfinal, cache)
+        return dx, (dh0, dc0), grads
+    dx, dh0, grads = bwd(dout, dfinal[0], cache)
+    return dx, (dh0,), grads
+
+
+def n_states(cell):
+    return 2 if cell == "lstm" else 1
+
+
+# ---------------------------------------------------------------- golden values
+
+
+def test_rnn_golden_two_steps():
+    """h1 = tanh(0.5 x1), h2 = tanh(0.5 x2 - h1): computed by hand."""
+    params = {"weight_ih_l0": np.array([[0.5]]), "weight_hh_l0": np.array([[-1.0]])}
+    out, h_n, _ = nn_.rnn_forward(np.array([[[1.0], [2.0]]]), None, params)
+    h1 = np.tanh(0.5)
+    h2 = np.tanh(1.0 - h1)
+    np.testing.assert_allclose(out[0, :, 0], [h1, h2], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(h_n, [[[h2]]], rtol=0, atol=1e-15)
+
+
+def test_lstm_golden_zero_weights():
+    """With all weights 0, every sigmoid gate is 1/2 and g = 0: c_t = c_{t-1} / 2, h_t = tanh(c_t) / 2."""
+    H = 3
+    params = {"weight_ih_l0": np.zeros((4 * H, 2)), "weight_hh_l0": np.zeros((4 * H, H))}
+    c0 = np.array([[[1.0, -2.0, 4.0]]])
+    out, (h_n, c_n), _ = nn_.lstm_forward(np.ones((1, 3, 2)), (np.zeros_like(c0), c0), params)
+    c = c0[0, 0] * 0.5 ** np.arange(1, 4)[:, None]
+    np.testing.assert_allclose(out[0], 0.5 * np.tanh(c), atol=1e-15)
+    np.testing.assert_allclose(c_n[0, 0], c[-1], atol=1e-15)
+
+
+def test_gru_golden_zero_weights():
+    """With all weights 0: r = z = 1/2, n = 0, so h_t = h_{t-1} / 2."""
+    H = 2
+    params = {"weight_ih_l0": np.zeros((3 * H, 1)), "weight_hh_l0": np.zeros((3 * H, H))}
+    h0 = np.array([[[8.0, -4.0]]])
+    out, h_n, _ = nn_.gru_forward(np.ones((1, 3, 1)), h0, params)
+    np.testing.assert_allclose(out[0], [[4.0, -2.0], [2.0, -1.0], [1.0, -0.5]], atol=1e-15)
+
+
+def test_rnn_relu_golden():
+    params = {"weight_ih_l0": np.array([[1.0]]), "weight_hh_l0": np.array([[2.0]]),
+              "bias_ih_l0": np.array([-1.0]), "bias_hh_l0": np.array([0.5])}
+    out, _, _ = nn_.rnn_forward(np.array([[[1.0], [-3.0], [0.0]]]), None, params, nonlinearity="relu")
+    # h1 = relu(1 - 0.5) = 0.5; h2 = relu(-3 - 0.5 + 1) = 0; h3 = relu(0 - 0.5 + 0) = 0
+    np.testing.assert_allclose(out[0, :, 0], [0.5, 0.0, 0.0])
+
+
+# ---------------------------------------------------------------- finite differences
+
+GRADCHECK_CASES = [
+    # cell, N, T, D, H, L, bias
+    ("rnn_tanh", 2, 3, 3, 4, 1, True),
+    ("rnn_tanh", 2, 3, 3, 4, 3, False),
+    ("rnn_relu", 2, 4, 3, 4, 2, True),
+    ("lstm", 2, 3, 3, 4, 1, True),
+    ("lstm", 2, 3, 3, 4, 2, True),
+    ("lstm", 3, 2, 2, 3, 2, False),
+    ("gru", 2, 3, 3, 4, 1, True),
+    ("gru", 2, 3, 3, 4, 2, True),
+    ("gru", 3, 2, 2, 3, 2, False),
+]
+EDGE_CASES = [(cell, N, T, 2, 3, 2, True) for cell in CELLS for (N, T) in [(1, 4), (3, 1), (1, 1)]]
+
+
+@pytest.mark.parametrize("cell,N,T,D,H,L,bias", GRADCHECK_CASES + EDGE_CASES)
+def test_gradients_match_finite_differences(cell, N, T, D, H, L, bias):
+    rng = np.random.default_rng(42)
+    _, params = torch_params(cell, D, H, L, bias)
+    x = rng.standard_normal((N, T, D))
+    state = tuple(rng.standard_normal((L, N, H)) for _ in range(n_states(cell)))
+    # L = sum(out * w_out) + sum_i sum(final_i * w_i): random weights make every output matter
+    w_out = rng.standard_normal((N, T, H))
+    w_fin = tuple(rng.standard_normal((L, N, H)) for _ in state)
+
+    def loss(x_, state_, params_):
+        out, finals, _ = run(cell, x_, state_, params_)
+        return np.sum(out * w_out) + sum(np.sum(f * w) for f, w in zip(finals, w_fin))
+
+    _, _, cache = run(cell, x, state, params)
+    dx, dstate, grads = back(cell, w_out, w_fin, cache)
+
+    assert relative_error(dx, numerical_gradient(lambda v: loss(v, state, params), x)) < 1e-7
+    for i, ds in enumerate(dstate):
+        def f_state(v, i=i):
+            return loss(x, state[:i] + (v,) + state[i + 1:], params)
+        assert relative_error(ds, numerical_gradient(f_state, state[i])) < 1e-7, f"state {i}"
+    assert set(grads) == set(params)
+    for key in params:
+        num = numerical_gradient(lambda v, key=key: loss(x, state, {**params, key: v}), params[key])
+        assert relative_error(grads[key], num) < 1e-7, key
+
+
+def test_step_functions_match_finite_differences():
+    """The step backward functions on their own, with da mapped back to the weights by hand."""
+    rng = np.random.default_rng(3)
+    N, H = 2, 3
+    xw = rng.standard_normal((N, 4 * H))
+    h, c = rng.standard_normal((N, H)), rng.standard_normal((N, H))
+    w_hh = rng.standard_normal((4 * H, H)) * 0.5
+    wh, wc = rng.standard_normal((N, H)), rng.standard_normal((N, H))
+
+    def loss(xw_, h_, c_):
+        h1, c1, _ = nn_.lstm_step_forward(xw_, h_, c_, w_hh)
+        return np.sum(h1 * wh) + np.sum(c1 * wc)
+
+    _, _, cache = nn_.lstm_step_forward(xw.copy(), h, c, w_hh)
+    da, dh_prev, dc_prev = nn_.lstm_step_backward(wh, wc, cache, w_hh)
+    assert relative_error(da, numerical_gradient(lambda v: loss(v, h, c), xw)) < 1e-7
+    assert relative_error(dh_prev, numerical_gradient(lambda v: loss(xw, v, c), h)) < 1e-7
+    assert relative_error(dc_prev, numerical_gradient(lambda v: loss(xw, h, v), c)) < 1e-7
+
+    xw3, w3 = rng.standard_normal((N, 3 * H)), rng.standard_normal((3 * H, H)) * 0.5
+    b3 = rng.standard_normal(3 * H)
+
+    def gru_loss(xw_, h_):
+        return np.sum(nn_.gru_step_forward(xw_, h_, w3, b3)[0] * wh)
+
+    _, cache = nn_.gru_step_forward(xw3, h, w3, b3)
+    da_x, da_h, dh_prev = nn_.gru_step_backward(wh, cache, w3)
+    assert relative_error(da_x, numerical_gradient(lambda v: gru_loss(v, h), xw3)) < 1e-7
+    assert relative_error(dh_prev, numerical_gradient(lambda v: gru_loss(xw3, v), h)) < 1e-7
+
+
+# ---------------------------------------------------------------- parity with torch.nn
+
+PARITY_CASES = [
+    (cell, N, T, D, H, L, bias)
+    for cell in CELLS
+    for (N, T, D, H, L, bias) in [(4, 7, 5, 6, 1, True), (3, 5, 4, 8, 3, True), (2, 6, 3, 5, 2, False), (1, 1, 2, 3, 1, True)]
+]
+
+
+@pytest.mark.parametrize("cell,N,T,D,H,L,bias", PARITY_CASES)
+def test_parity_with_torch_float64(cell, N, T, D, H, L, bias):
+    m, params = torch_params(cell, D, H, L, bias, seed=N * T)
+    gen = torch.Generator().manual_seed(1)
+    x = torch.randn(N, T, D, dtype=torch.float64, generator=gen, requires_grad=True)
+    state = tuple(torch.randn(L, N, H, dtype=torch.float64, generator=gen, requires_grad=True)
+                  for _ in range(n_states(cell)))
+    out, finals = m(x, state if cell == "lstm" else state[0])
+    finals = finals if cell == "lstm" else (finals,)
+    dout = torch.randn(out.shape, dtype=torch.float64, generator=gen)
+    dfin = tuple(torch.randn(f.shape, dtype=torch.float64, generator=gen) for f in finals)
+    (torch.sum(out * dout) + sum(torch.sum(f * d) for f, d in zip(finals, dfin))).backward()
+
+    np_out, np_finals, cache = run(cell, x.detach().numpy(), tuple(s.detach().numpy() for s in state), params)
+    np.testing.assert_allclose(np_out, out.detach().numpy(), rtol=0, atol=1e-10)
+    for a, b in zip(np_finals, finals):
+        np.testing.assert_allclose(a, b.detach().numpy(), rtol=0, atol=1e-10)
+
+    dx, dstate, grads = back(cell, dout.numpy(), tuple(d.numpy() for d in dfin), cache)
+    np.testing.assert_allclose(dx, x.grad.numpy(), rtol=0, atol=1e-9)
+    for a, s in zip(dstate, state):
+        np.testing.assert_allclose(a, s.grad.numpy(), rtol=0, atol=1e-9)
+    assert list(grads) == list(params), "grads are keyed and ordered like the state_dict"
+    for key, p in m.named_parameters():
+        np.testing.assert_allclose(grads[key], p.grad.numpy(), rtol=0, atol=1e-9, err_msg=key)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_float32_follows_input_dtype(cell):
+    m, params = torch_params(cell, 3, 4, 2)
+    m = m.float()
+    x = np.random.default_rng(0).standard_normal((2, 5, 3)).astype(np.float32)
+    out, finals, cache = run(cell, x, None, params)  # float64 params are cast to x's dtype
+    assert out.dtype == np.float32 and all(f.dtype == np.float32 for f in finals)
+    ref, _ = m(torch.from_numpy(x))
+    np.testing.assert_allclose(out, ref.detach().numpy(), atol=2e-6)
+    dx, _, grads = back(cell, np.ones_like(out), (None,) * n_states(cell), cache)
+    assert dx.dtype == np.float32 and all(g.dtype == np.float32 for g in grads.values())
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_none_state_means_zeros(cell):
+    _, params = torch_params(cell, 2, 3, 2)
+    x = np.random.default_rng(0).standard_normal((2, 4, 2))
+    zeros = tuple(np.zeros((2, 2, 3)) for _ in range(n_states(cell)))
+    a, fa, cache_a = run(cell, x, None, params)
+    b, fb, _ = run(cell, x, zeros, params)
+    np.testing.assert_array_equal(a, b)
+    dx_none, _, _ = back(cell, np.ones_like(a), (None,) * n_states(cell), cache_a)
+    dx_zero, _, _ = back(cell, np.ones_like(a), tuple(np.zeros_like(f) for f in fa), cache_a)
+    np.testing.assert_array_equal(dx_none, dx_zero)
+
+
+# ---------------------------------------------------------------- bad input
+
+
+@pytest.fixture
+def lstm_params():
+    return torch_params("lstm", 3, 4, 2)[1]
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_bad_x(cell):
+    _, params = torch_params(cell, 3, 4, 1)
+    with pytest.raises(ValueError, match=r"x must have 3 dimensions, got shape \(5, 3\)"):
+        run(cell, np.zeros((5, 3)), None, params)
+    with pytest.raises(ValueError, match=r"x must have D=3 features \(the columns of params\['weight_ih_l0'\]"):
+        run(cell, np.zeros((2, 5, 2)), None, params)
+    bad = np.zeros((2, 5, 3))
+    bad[1, 2, 0] = np.nan
+    with pytest.raises(ValueError, match="x contains NaN"):
+        run(cell, bad, None, params)
+    with pytest.raises(ValueError, match="x must have N >= 1 and T >= 1"):
+        run(cell, np.zeros((2, 0, 3)), None, params)
+
+
+def test_wrong_layer_shapes_name_the_key(lstm_params):
+    bad = {**lstm_params, "weight_ih_l1": np.zeros((16, 5))}  # layer 1 takes D = H = 4 inputs
+    with pytest.raises(ValueError, match=r"params\['weight_ih_l1'\] must have shape \(16, 4\) for G=4, H=4, D=4, got \(16, 5\)"):
+        nn_.lstm_forward(np.zeros((2, 5, 3)), None, bad)
+
+
+def test_bad_state_shapes(lstm_params):
+    x = np.zeros((2, 5, 3))
+    with pytest.raises(ValueError, match=r"state\[0\] \(h0\) must have shape \(2, 2, 4\)"):
+        nn_.lstm_forward(x, (np.zeros((1, 2, 4)), np.zeros((2, 2, 4))), lstm_params)
+    with pytest.raises(ValueError, match=r"state\[1\] \(c0\) must have shape \(2, 2, 4\)"):
+        nn_.lstm_forward(x, (None, np.zeros((2, 3, 4))), lstm_params)
+    with pytest.raises(ValueError, match=r"state must be a pair"):
+        nn_.lstm_forward(x, np.zeros((2, 2, 4)), lstm_params)
+    _, params = torch_params("gru", 3, 4, 1)
+    with pytest.raises(ValueError, match=r"h0 must have shape \(1, 2, 4\)"):
+        nn_.gru_forward(x, np.zeros((1, 2, 5)), params)
+
+
+def test_missing_and_unexpected_param_keys(lstm_params):
+    x = np.zeros((2, 5, 3))
+    with pytest.raises(ValueError, match=r"params is missing key 'weight_hh_l1'"):
+        nn_.lstm_forward(x, None, {k: v for k, v in lstm_params.items() if k != "weight_hh_l1"})
+    with pytest.raises(ValueError, match=r"params is missing key 'bias_hh_l1'"):
+        nn_.lstm_forward(x, None, {k: v for k, v in lstm_params.items() if k != "bias_hh_l1"})
+    with pytest.raises(ValueError, match=r"params is missing key 'weight_ih_l0'"):
+        nn_.lstm_forward(x, None, {})
+    with pytest.raises(ValueError, match=r"unexpected key 'weight_ih_l0_reverse'"):
+        nn_.lstm_forward(x, None, {**lstm_params, "weight_ih_l0_reverse": lstm_params["weight_ih_l0"]})
+    with pytest.raises(ValueError, match=r"params must be a dict"):
+        nn_.lstm_forward(x, None, [1, 2])
+    gru_params = torch_params("gru", 3, 4, 1)[1]
+    with pytest.raises(ValueError, match=r"params\['weight_ih_l0'\] must have shape \(16, 3\) for G=4, H=4, D=3, got \(12, 3\)"):
+        nn_.lstm_forward(x, None, gru_params)  # GRU weights have 3H rows, an LSTM's 4H
+
+
+def test_non_finite_params_and_unknown_nonlinearity():
+    _, params = torch_params("rnn_tanh", 3, 4, 1)
+    x = np.zeros((2, 5, 3))
+    with pytest.raises(ValueError, match=r"nonlinearity must be one of \('tanh', 'relu'\), got 'sigmoid'"):
+        nn_.rnn_forward(x, None, params, nonlinearity="sigmoid")
+    params["weight_hh_l0"][0, 0] = np.inf
+    with pytest.raises(ValueError, match=r"params\['weight_hh_l0'\] contains NaN or infinite"):
+        nn_.rnn_forward(x, None, params)
+
+
+def test_bad_backward_arguments(lstm_params):
+    out, _, cache = nn_.lstm_forward(np.zeros((2, 5, 3)), None, lstm_params)
+    with pytest.raises(ValueError, match=r"dout must have shape \(2, 5, 4\)"):
+        nn_.lstm_backward(np.zeros((2, 4, 4)), None, cache)
+    with pytest.raises(ValueError, match=r"dstate\[1\] \(dc_n\) must have shape \(2, 2, 4\)"):
+        nn_.lstm_backward(out, (None, np.zeros((2, 4))), cache)
+    with pytest.raises(ValueError, match=r"cache must be the cache returned by gru_forward, got lstm cache"):
+        nn_.gru_backward(out, None, cache)
+    with pytest.raises(ValueError, match=r"cache must be the cache returned by rnn_forward, got dict"):
+        nn_.rnn_backward(out, None, {})
