@@ -304,3 +304,26 @@ def test_bad_backward_arguments(lstm_params):
         nn_.gru_backward(out, None, cache)
     with pytest.raises(ValueError, match=r"cache must be the cache returned by rnn_forward, got dict"):
         nn_.rnn_backward(out, None, {})
+
+
+# ---------------------------------------------------------------- init_params
+
+
+@pytest.mark.parametrize("cell,G", [("rnn", 1), ("lstm", 4), ("gru", 3)])
+def test_init_params_has_torch_keys_shapes_and_bound(cell, G):
+    params = nn_.init_params(cell, 3, 5, num_layers=2, rng=0)
+    ref = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell](3, 5, num_layers=2).state_dict()
+    assert list(params) == list(ref)
+    assert all(params[k].shape == tuple(ref[k].shape) for k in ref)
+    values = np.concatenate([v.ravel() for v in params.values()])
+    assert np.abs(values).max() <= 1 / np.sqrt(5) and values.std() > 0.2
+    again = nn_.init_params(cell, 3, 5, num_layers=2, rng=0)
+    assert all(np.array_equal(params[k], again[k]) for k in params)
+    assert "bias_ih_l0" not in nn_.init_params(cell, 3, 5, bias=False, rng=0)
+
+
+def test_init_params_bad_input():
+    with pytest.raises(ValueError, match=r"cell must be one of \('rnn', 'gru', 'lstm'\), got 'elman'"):
+        nn_.init_params("elman", 3, 5, rng=0)
+    with pytest.raises(ValueError, match=r"hidden_size must be an integer >= 1, got 0"):
+        nn_.init_params("rnn", 3, 0, rng=0)

@@ -7,6 +7,7 @@ Shapes: x (N, T, D); states (L, N, H); ``weight_ih_l{k}`` (G*H, D); ``weight_hh_
 Convention: ``a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh``.
 """
 
+from ._checks import init_params
 from ._gradcheck import gradient_check, numerical_gradient, relative_error
 from ._gru import gru_backward, gru_forward, gru_step_backward, gru_step_forward
 from ._layers import embedding_backward, embedding_forward, linear_backward, linear_forward
@@ -20,7 +21,7 @@ __all__ = [
     "rnn_forward", "rnn_backward", "rnn_step_forward", "rnn_step_backward",
     "lstm_forward", "lstm_backward", "lstm_step_forward", "lstm_step_backward",
     "gru_forward", "gru_backward", "gru_step_forward", "gru_step_backward",
-    "project_inputs", "sigmoid_",
+    "project_inputs", "sigmoid_", "init_params",
     "linear_forward", "linear_backward", "embedding_forward", "embedding_backward",
     "softmax", "softmax_cross_entropy", "mse_loss",
     "SGD", "Adam", "clip_grad_norm",

@@ -92,3 +92,32 @@ def check_state(state, name: str, shape: tuple, dtype) -> np.ndarray:
     arr = as_float_array(state, name, dtype=dtype)
     check_shape(arr, name, shape, "(L, N, H)")
     return arr
+
+
+_GATES = {"rnn": 1, "gru": 3, "lstm": 4}
+
+
+def init_params(cell, input_size, hidden_size, num_layers=1, bias=True, *, rng, dtype=np.float64):
+    """A parameter dict for ``cell`` ("rnn", "lstm" or "gru") initialised like torch.nn.
+
+    Every entry is drawn from U(-1/sqrt(H), 1/sqrt(H)), as torch.nn.RNN/LSTM/GRU do.
+    Keys and shapes are those of the torch ``state_dict`` (``weight_ih_l{k}`` (G*H, D_k), ...).
+    ``rng`` is a ``numpy.random.Generator`` (or an int seed).
+    """
+    if cell not in _GATES:
+        raise ValueError(f"cell must be one of {tuple(_GATES)}, got {cell!r}")
+    for name, value in (("input_size", input_size), ("hidden_size", hidden_size), ("num_layers", num_layers)):
+        if not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    rng = np.random.default_rng(rng)
+    G, H = _GATES[cell], hidden_size
+    bound = 1.0 / np.sqrt(H)
+    params = {}
+    for k in range(num_layers):
+        d_in = input_size if k == 0 else H
+        shapes = {"weight_ih": (G * H, d_in), "weight_hh": (G * H, H)}
+        if bias:
+            shapes.update({"bias_ih": (G * H,), "bias_hh": (G * H,)})
+        for name, shape in shapes.items():
+            params[f"{name}_l{k}"] = rng.uniform(-bound, bound, shape).astype(dtype)
+    return params

@@ -1,0 +1,387 @@
+"""Data for the book: synthetic tasks, forecasting windows, splits, sunspots.
+
+Notation (shared with the book): N batch, T time steps, D input size,
+V vocabulary. Every array is batch first, ``(N, T, D)``.
+
+Randomness enters through an explicit ``rng`` argument: a
+``numpy.random.Generator`` or an int seed (``np.random.default_rng(rng)``
+is applied to it). There is no default, so no task draws from hidden global
+state, and the same ``rng`` seed always gives the same arrays.
+
+Real data is read from files that ship inside installed packages, so
+everything here works offline. The data cards are in the book's appendix.
+"""
+
+from dataclasses import dataclass
+import importlib.util
+import numbers
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "adding_problem",
+    "copy_task",
+    "noisy_sine",
+    "running_parity",
+    "make_windows",
+    "chronological_split",
+    "Standardiser",
+    "load_sunspots",
+]
+
+
+# ---------------------------------------------------------------- checks
+def _check_int(name, value, minimum):
+    """Return ``value`` as an int, or raise ValueError naming the argument."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
+    return int(value)
+
+
+def _as_rng(rng):
+    """Accept a Generator or an int seed; refuse None (hidden entropy)."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool) and rng >= 0:
+        return np.random.default_rng(int(rng))
+    raise ValueError(
+        f"rng must be a numpy.random.Generator or an int seed >= 0, got {rng!r}"
+    )
+
+
+# --------------------------------------------------------- synthetic tasks
+def adding_problem(n, T, rng, *, dtype=np.float32):
+    """Adding problem (Hochreiter & Schmidhuber 1997; Le et al. 2015 layout).
+
+    Channel 0 holds values drawn uniformly from [0, 1); channel 1 is a marker
+    that is 0 everywhere except for exactly two 1s: one at a random step of
+    the first half ``[0, T // 2)`` and one in the second half ``[T // 2, T)``.
+    The target is the sum of the two marked values. Predicting the constant 1
+    gives a mean squared error of 1/6 (the variance of the sum), the baseline
+    a model has to beat.
+
+    Args:
+        n: number of sequences N (>= 1).
+        T: sequence length (>= 2).
+        rng: ``numpy.random.Generator`` or int seed.
+        dtype: floating dtype of both arrays.
+
+    Returns:
+        x: ``(N, T, 2)`` inputs, ``x[..., 0]`` values, ``x[..., 1]`` markers.
+        y: ``(N, 1)`` targets, ``y[i, 0] = sum_t x[i, t, 0] * x[i, t, 1]``.
+    """
+    n = _check_int("n", n, 1)
+    T = _check_int("T", T, 2)
+    rng = _as_rng(rng)
+    half = T // 2
+    values = rng.uniform(0.0, 1.0, size=(n, T))  # (N, T)
+    first = rng.integers(0, half, size=n)  # (N,) a step in the first half
+    second = rng.integers(half, T, size=n)  # (N,) a step in the second half
+    markers = np.zeros((n, T))
+    rows = np.arange(n)
+    markers[rows, first] = 1.0
+    markers[rows, second] = 1.0
+    x = np.stack([values, markers], axis=-1).astype(dtype)  # (N, T, 2)
+    # Sum the values after the cast, so y is exactly what the model sees.
+    y = (x[rows, first, 0] + x[rows, second, 0])[:, None]  # (N, 1)
+    return x, y.astype(dtype)
+
+
+def copy_task(n, K, delay, rng, *, n_symbols=8, one_hot=True, dtype=np.float32):
+    """Copy (memory) task: read K symbols, wait, then write them back.
+
+    Tokens: 0 is the blank, ``1..n_symbols`` are the data symbols and
+    ``n_symbols + 1`` is the "go" marker, so the vocabulary has
+    ``V = n_symbols + 2`` tokens. A sequence has ``T = 2K + delay + 1`` steps::
+
+        step t            0 .. K-1   K .. K+delay-1   K+delay   K+delay+1 .. T-1
+        input token       s_0..s_K-1 blank            go        blank
+        target token      blank      blank            blank     s_0..s_K-1
+
+    The model must output the K symbols, in order, on the K steps that follow
+    the go marker, after ``delay`` blank steps. This is the task of Arjovsky
+    et al. (2016) with their ``T`` equal to ``delay + 1``. A model that
+    outputs blanks and then guesses symbols uniformly has a cross-entropy of
+    ``K * log(n_symbols) / T`` per step, the baseline to beat. To score only
+    the copied symbols, use ``y[:, -K:]``.
+
+    Args:
+        n: number of sequences N (>= 1).
+        K: number of symbols to copy (>= 1).
+        delay: number of blank steps between the symbols and go (>= 0).
+        rng: ``numpy.random.Generator`` or int seed.
+        n_symbols: size of the data alphabet (>= 1).
+        one_hot: if True, x is one-hot ``(N, T, V)``; else tokens ``(N, T)``.
+        dtype: floating dtype of the one-hot inputs.
+
+    Returns:
+        x: ``(N, T, V)`` one-hot inputs of ``dtype`` (``(N, T)`` int64 if not
+            ``one_hot``).
+        y: ``(N, T)`` int64 target tokens, for ``CrossEntropyLoss``.
+    """
+    n = _check_int("n", n, 1)
+    K = _check_int("K", K, 1)
+    delay = _check_int("delay", delay, 0)
+    n_symbols = _check_int("n_symbols", n_symbols, 1)
+    rng = _as_rng(rng)
+    T = 2 * K + delay + 1
+    V = n_symbols + 2
+    go = n_symbols + 1
+    symbols = rng.integers(1, n_symbols + 1, size=(n, K))  # (N, K)
+
+    tokens = np.zeros((n, T), dtype=np.int64)  # (N, T), 0 = blank
+    tokens[:, :K] = symbols
+    tokens[:, K + delay] = go
+    y = np.zeros((n, T), dtype=np.int64)  # (N, T)
+    y[:, T - K :] = symbols
+    if not one_hot:
+        return tokens, y
+    x = np.eye(V, dtype=dtype)[tokens]  # (N, T, V)
+    return x, y
+
+
+def noisy_sine(n_steps, *, period=50.0, amplitude=1.0, phase=0.0, noise=0.1, rng):
+    """A sine wave sampled once per step, plus Gaussian noise.
+
+    ``y[t] = amplitude * sin(2 pi t / period + phase) + noise * eps_t`` with
+    ``eps_t ~ N(0, 1)`` independent, for ``t = 0, 1, ..., n_steps - 1``.
+
+    Args:
+        n_steps: number of samples T (>= 1).
+        period: period in steps (> 0).
+        amplitude: amplitude of the clean wave.
+        phase: phase at ``t = 0``, in radians.
+        noise: standard deviation of the noise (>= 0).
+        rng: ``numpy.random.Generator`` or int seed.
+
+    Returns:
+        t: ``(T,)`` float64 time steps ``0, 1, ..., T - 1``.
+        y: ``(T,)`` float64 noisy values; use :func:`make_windows` to cut it.
+    """
+    n_steps = _check_int("n_steps", n_steps, 1)
+    if not period > 0:
+        raise ValueError(f"period must be > 0 (in steps), got {period!r}")
+    if not noise >= 0:
+        raise ValueError(f"noise must be a standard deviation >= 0, got {noise!r}")
+    rng = _as_rng(rng)
+    t = np.arange(n_steps, dtype=np.float64)  # (T,)
+    y = amplitude * np.sin(2 * np.pi * t / period + phase)
+    return t, y + noise * rng.standard_normal(n_steps)
+
+
+def running_parity(n, T, rng, *, p=0.5, dtype=np.float32):
+    """Running parity: after each bit, is the number of 1s seen so far odd?
+
+    ``y[i, t] = (x[i, 0] + ... + x[i, t]) mod 2``. One bit of hidden state is
+    enough, and it must flip on every 1: the book uses this task to look at
+    what a hidden state tracks.
+
+    Args:
+        n: number of sequences N (>= 1).
+        T: sequence length (>= 1).
+        rng: ``numpy.random.Generator`` or int seed.
+        p: probability that a bit is 1 (in [0, 1]).
+        dtype: floating dtype of both arrays.
+
+    Returns:
+        x: ``(N, T, 1)`` bits as 0.0 / 1.0.
+        y: ``(N, T, 1)`` running parity as 0.0 / 1.0, for ``BCEWithLogitsLoss``.
+    """
+    n = _check_int("n", n, 1)
+    T = _check_int("T", T, 1)
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"p must be a probability in [0, 1], got {p!r}")
+    rng = _as_rng(rng)
+    bits = (rng.random((n, T)) < p).astype(np.int64)  # (N, T)
+    parity = np.cumsum(bits, axis=1) % 2  # (N, T)
+    return bits[..., None].astype(dtype), parity[..., None].astype(dtype)
+
+
+# ------------------------------------------------------ windows and splits
+def make_windows(series, window, horizon=1):
+    """Cut a series into (past window, next values) pairs for forecasting.
+
+    Pair ``i`` has inputs ``series[i : i + window]`` and targets
+    ``series[i + window : i + window + horizon]``, for
+    ``i = 0, ..., N - 1`` with ``N = T - window - horizon + 1``. Windows
+    overlap (stride 1) and keep time order. To avoid leakage, split the series
+    first (:func:`chronological_split`) and cut each part separately.
+
+    Args:
+        series: ``(T,)`` or ``(T, D)`` array; a 1-D series has D = 1.
+        window: number of past steps the model sees (>= 1).
+        horizon: number of future steps to predict (>= 1).
+
+    Returns:
+        inputs: ``(N, window, D)``.
+        targets: ``(N, D)`` if ``horizon == 1`` (one-step forecasting), else
+            ``(N, horizon, D)``.
+    """
+    series = np.asarray(series)
+    if series.ndim not in (1, 2):
+        raise ValueError(
+            f"series must have shape (T,) or (T, D), got shape {series.shape}"
+        )
+    if series.ndim == 1:
+        series = series[:, None]  # (T, 1)
+    window = _check_int("window", window, 1)
+    horizon = _check_int("horizon", horizon, 1)
+    T = series.shape[0]
+    if window + horizon > T:
+        raise ValueError(
+            f"window + horizon must be <= the series length T={T}, "
+            f"got window={window} and horizon={horizon}"
+        )
+    N = T - window - horizon + 1
+    starts = np.arange(N)[:, None]  # (N, 1)
+    inputs = series[starts + np.arange(window)]  # (N, window, D)
+    targets = series[starts + window + np.arange(horizon)]  # (N, horizon, D)
+    if horizon == 1:
+        targets = targets[:, 0]  # (N, D)
+    return inputs, targets
+
+
+def _split_bounds(n, fractions):
+    """Row boundaries ``0 = b_0 < b_1 < ... < b_k = n`` for the fractions."""
+    fractions = np.asarray(fractions, dtype=np.float64)
+    if fractions.ndim != 1 or fractions.size < 2 or np.any(fractions <= 0):
+        raise ValueError(
+            "fractions must be 2 or more positive numbers (train, [val,] test), "
+            f"got {tuple(fractions.ravel().tolist())}"
+        )
+    if not np.isclose(fractions.sum(), 1.0, rtol=0.0, atol=1e-8):
+        raise ValueError(
+            f"fractions must sum to 1, got {tuple(fractions.tolist())} "
+            f"(sum {fractions.sum():.6g})"
+        )
+    # floor(n * f_k) rows for every part but the last, which takes the rest;
+    # the 1e-9 keeps 0.7 * 10 = 6.999... from flooring to 6.
+    sizes = np.floor(n * fractions[:-1] + 1e-9).astype(int)
+    sizes = np.append(sizes, n - sizes.sum())
+    bounds = np.concatenate([[0], np.cumsum(sizes)])
+    if np.any(sizes == 0):
+        raise ValueError(
+            f"fractions {tuple(fractions.tolist())} of n={n} rows leave a part "
+            f"empty (sizes {tuple(sizes.tolist())}); expected every part >= 1 row"
+        )
+    return bounds
+
+
+def chronological_split(*data, fractions=(0.7, 0.15, 0.15)):
+    """Split rows into consecutive parts, in time order, without shuffling.
+
+    Part k holds the next ``floor(n * f_k)`` rows and the last part holds the
+    rest: the earliest rows train, the latest test, and every row lands in
+    exactly one part. For n = 309 and (0.7, 0.15, 0.15) the sizes are
+    216, 46 and 47.
+
+    Args:
+        *data: either one int n (returns index arrays), or one or more arrays
+            sharing their first dimension n (time, or windows in time order).
+        fractions: 2 or more positive fractions summing to 1, e.g.
+            ``(train, val, test)`` or ``(train, test)``.
+
+    Returns:
+        With an int: a tuple of index arrays, one per part.
+        With one array: a tuple of array parts, e.g. ``(train, val, test)``.
+        With several arrays: a tuple of tuples, one per part, e.g.
+        ``((X_train, y_train), (X_val, y_val), (X_test, y_test))``.
+    """
+    if len(data) == 0:
+        raise ValueError("data must be an int n or one or more arrays, got nothing")
+    if len(data) == 1 and isinstance(data[0], numbers.Integral):
+        n = _check_int("n", data[0], 1)
+        bounds = _split_bounds(n, fractions)
+        return tuple(np.arange(a, b) for a, b in zip(bounds[:-1], bounds[1:]))
+
+    lengths = [len(a) for a in data]
+    if len(set(lengths)) != 1:
+        raise ValueError(
+            f"data arrays must share their first dimension, got lengths {lengths}"
+        )
+    bounds = _split_bounds(lengths[0], fractions)
+    parts = tuple(
+        tuple(a[lo:hi] for a in data) for lo, hi in zip(bounds[:-1], bounds[1:])
+    )
+    if len(data) == 1:
+        return tuple(part[0] for part in parts)
+    return parts
+
+
+def _keep_float_dtype(out, x):
+    """Cast ``out`` to the dtype of ``x`` when ``x`` is floating."""
+    if np.issubdtype(x.dtype, np.floating):
+        return out.astype(x.dtype, copy=False)
+    return out
+
+
+@dataclass
+class Standardiser:
+    """Rescale to zero mean and unit variance with statistics of one part.
+
+    Fit on the training part only, then transform every part with the same
+    ``mean`` and ``std``: statistics taken over all rows would leak
+    information from the validation and test periods into training.
+
+    A 1-D array gets scalar statistics; an array ``(..., D)`` gets one mean
+    and one standard deviation per feature (last axis), over all other axes.
+    """
+
+    mean: np.ndarray | None = None
+    std: np.ndarray | None = None
+
+    def fit(self, x):
+        """Store the mean and standard deviation of ``x``; return self."""
+        x = np.asarray(x, dtype=np.float64)
+        if x.size < 2:
+            raise ValueError(f"x must have at least 2 values to fit, got shape {x.shape}")
+        axes = None if x.ndim == 1 else tuple(range(x.ndim - 1))
+        self.mean = x.mean(axis=axes)
+        std = x.std(axis=axes)
+        # A constant feature would divide by zero: leave its scale unchanged.
+        self.std = np.where(std > 0, std, 1.0)
+        return self
+
+    def _check_fitted(self):
+        if self.mean is None or self.std is None:
+            raise ValueError("Standardiser is not fitted: call fit(train) first")
+
+    def transform(self, x):
+        """Return ``(x - mean) / std`` (float32 stays float32)."""
+        self._check_fitted()
+        x = np.asarray(x)
+        return _keep_float_dtype((x - self.mean) / self.std, x)
+
+    def inverse_transform(self, z):
+        """Return ``z * std + mean``: back to the original units."""
+        self._check_fitted()
+        z = np.asarray(z)
+        return _keep_float_dtype(z * self.std + self.mean, z)
+
+
+# ---------------------------------------------------------- packaged data
+def load_sunspots():
+    """Yearly mean sunspot numbers, 1700 to 2008 (309 values).
+
+    Read from the CSV file that ships inside ``statsmodels``
+    (``statsmodels.datasets.sunspots``, public domain, from NOAA's National
+    Geophysical Data Center), so it works offline. These are the sunspot
+    numbers before the 2015 recalibration (version 1 of the series).
+
+    Returns:
+        years: ``(309,)`` int64 years 1700, 1701, ..., 2008.
+        values: ``(309,)`` float64 yearly mean sunspot number.
+    """
+    # Find the file without importing statsmodels (which imports pandas).
+    spec = importlib.util.find_spec("statsmodels")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(
+            "load_sunspots reads its data from statsmodels: pip install statsmodels"
+        )
+    root = Path(spec.submodule_search_locations[0])
+    source = root / "datasets" / "sunspots" / "sunspots.csv"
+    table = np.loadtxt(source, delimiter=",", skiprows=1)  # (309, 2): YEAR, SUNACTIVITY
+    return table[:, 0].astype(np.int64), table[:, 1]

@@ -1,0 +1,383 @@
+"""A small training loop for the book's PyTorch models.
+
+Notation (shared with the book): N batch, T time steps, D input size,
+H hidden size.
+
+The loop is the textbook one, written out so it can be read in one sitting::
+
+    for epoch in range(epochs):
+        for X, y in train_loader:            # X (N, T, D)
+            loss = loss_fn(model(X), y)
+            optimizer.zero_grad()
+            loss.backward()
+            clip_grad_norm_(parameters, clip_norm)  # optional
+            optimizer.step()
+        evaluate on the validation data, step the scheduler, early stopping
+
+A model's ``forward`` may return a tensor of predictions or a tuple whose
+first element is the predictions (``torch.nn.RNN`` style ``(output, h_n)``).
+``loss_fn`` must return the mean loss over the batch; epoch losses are then
+averaged over samples, weighting each batch by its size.
+"""
+
+from dataclasses import asdict, dataclass, field
+import copy
+import math
+import numbers
+import random
+import sys
+import warnings
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+__all__ = [
+    "seed_everything",
+    "get_device",
+    "History",
+    "fit",
+    "evaluate",
+    "predict",
+    "save_checkpoint",
+    "load_checkpoint",
+]
+
+
+def seed_everything(seed):
+    """Seed ``random``, NumPy's global generator and torch (CPU and CUDA).
+
+    Returns a fresh ``numpy.random.Generator`` seeded with ``seed``, to pass
+    as ``rng`` to the functions of :mod:`companion.data`.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
+    seed = int(seed)
+    random.seed(seed)
+    np.random.seed(seed % 2**32)  # the legacy global generator takes 32 bits
+    torch.manual_seed(seed)  # seeds the CPU and every CUDA device
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(seed)
+    return np.random.default_rng(seed)
+
+
+def get_device():
+    """Return the first CUDA device if there is one, else the CPU."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+@dataclass
+class History:
+    """What :func:`fit` records, one entry per epoch (epoch e is index e - 1).
+
+    Attributes:
+        train_loss: mean training loss over the epoch's batches (weights as
+            they changed during the epoch).
+        val_loss: validation loss after the epoch; empty without val_data.
+        lr: learning rate of the first parameter group during the epoch.
+        grad_norm: mean over the epoch's batches of the global gradient
+            L2 norm, measured before clipping.
+        grad_norm_max: largest of those per-batch norms.
+        best_epoch: 1-based epoch with the lowest validation loss (training
+            loss without val_data); None before the first epoch.
+        stop_reason: "completed", "early_stopping" or "non_finite_loss".
+    """
+
+    train_loss: list = field(default_factory=list)
+    val_loss: list = field(default_factory=list)
+    lr: list = field(default_factory=list)
+    grad_norm: list = field(default_factory=list)
+    grad_norm_max: list = field(default_factory=list)
+    best_epoch: int | None = None
+    stop_reason: str = "completed"
+
+    @property
+    def epochs(self):
+        """1-based epoch numbers, for the x axis of a plot."""
+        return list(range(1, len(self.train_loss) + 1))
+
+    def to_dict(self):
+        """Plain dict of lists, ints and strings (loads with weights_only)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d):
+        """Inverse of :meth:`to_dict`."""
+        return cls(**d)
+
+
+# ------------------------------------------------------------------ helpers
+def _as_loader(data, batch_size, shuffle, name):
+    """A DataLoader as it is, or a DataLoader over a tuple ``(X, y)``."""
+    if isinstance(data, DataLoader):
+        return data
+    if not (isinstance(data, (tuple, list)) and len(data) == 2):
+        raise ValueError(
+            f"{name} must be a DataLoader or a tuple (X, y) of tensors or "
+            f"arrays, got {type(data).__name__}"
+        )
+    X, y = (_as_tensor(a) for a in data)
+    if X.shape[0] != y.shape[0]:
+        raise ValueError(
+            f"{name}: X and y must have the same number of rows N, "
+            f"got X {tuple(X.shape)} and y {tuple(y.shape)}"
+        )
+    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
+        raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
+    # Shuffling draws from torch's global generator: seed_everything fixes it.
+    return DataLoader(TensorDataset(X, y), batch_size=int(batch_size), shuffle=shuffle)
+
+
+def _as_tensor(a):
+    """Tensors as they are; NumPy floats in torch's default dtype (float32).
+
+    NumPy computes in float64 by default and a model's weights are float32:
+    converting here saves an ``astype`` in every notebook. Integer arrays
+    (class targets) keep their dtype.
+    """
+    if isinstance(a, torch.Tensor):
+        return a
+    a = np.asarray(a)
+    if np.issubdtype(a.dtype, np.floating):
+        return torch.as_tensor(a, dtype=torch.get_default_dtype())
+    return torch.as_tensor(a)
+
+
+def _predictions(output):
+    """The model's predictions: the output, or its first element if a tuple."""
+    return output[0] if isinstance(output, (tuple, list)) else output
+
+
+def _check_progress(progress):
+    if progress not in (False, True, "summary"):
+        raise ValueError(f'progress must be False, True or "summary", got {progress!r}')
+
+
+def _epoch_line(history, epochs):
+    e = len(history.train_loss)
+    line = f"epoch {e}/{epochs}  train {history.train_loss[-1]:.4g}"
+    if history.val_loss:
+        line += f"  val {history.val_loss[-1]:.4g}"
+    return line + f"  lr {history.lr[-1]:.3g}  grad norm {history.grad_norm[-1]:.3g}"
+
+
+# --------------------------------------------------------------- evaluation
+def evaluate(model, data, loss_fn, *, batch_size=256, device=None):
+    """Mean loss of ``model`` on ``data`` under ``model.eval()`` and no_grad.
+
+    ``data`` is a DataLoader or a tuple ``(X, y)``. The model's train/eval
+    mode is restored afterwards.
+    """
+    device = torch.device(device) if device is not None else get_device()
+    loader = _as_loader(data, batch_size, shuffle=False, name="data")
+    was_training = model.training
+    model.eval()  # dropout off, no statistics updates
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for X, y in loader:
+            X, y = X.to(device), y.to(device)
+            loss = loss_fn(_predictions(model(X)), y)
+            total += loss.item() * X.shape[0]
+            count += X.shape[0]
+    model.train(was_training)
+    if count == 0:
+        raise ValueError("data must hold at least one sample, got an empty set")
+    return total / count
+
+
+def predict(model, X, *, batch_size=256, device=None):
+    """Predictions of ``model`` for inputs ``X`` (N, ...), on the CPU.
+
+    Runs under ``model.eval()`` and no_grad, in batches, and concatenates
+    the predictions along the batch dimension.
+    """
+    device = torch.device(device) if device is not None else get_device()
+    X = _as_tensor(X)
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        outputs = [
+            _predictions(model(X[i : i + batch_size].to(device))).cpu()
+            for i in range(0, X.shape[0], batch_size)
+        ]
+    model.train(was_training)
+    return torch.cat(outputs)
+
+
+# ----------------------------------------------------------------- training
+def fit(
+    model,
+    train_data,
+    val_data=None,
+    *,
+    loss_fn,
+    optimizer,
+    epochs,
+    batch_size=32,
+    shuffle=True,
+    clip_norm=None,
+    scheduler=None,
+    patience=None,
+    device=None,
+    progress=False,
+):
+    """Train ``model`` for up to ``epochs`` epochs and return a :class:`History`.
+
+    Args:
+        model: a ``torch.nn.Module``; forward returns predictions or a tuple
+            whose first element is the predictions.
+        train_data: a DataLoader, or a tuple ``(X, y)`` of tensors or arrays
+            that is batched with ``batch_size`` (shuffled if ``shuffle``).
+            Floating NumPy arrays become tensors of torch's default dtype.
+        val_data: optional DataLoader or ``(X, y)``, evaluated after each epoch.
+        loss_fn: ``loss_fn(predictions, y)`` returning the batch mean.
+        optimizer: a ``torch.optim`` optimizer over the model's parameters.
+        epochs: maximum number of epochs (>= 1).
+        batch_size: batch size N for tuple data.
+        shuffle: shuffle tuple training data each epoch (windows of a series
+            may be shuffled: each one keeps its own time order).
+        clip_norm: if set, rescale the gradients so that their global L2 norm
+            is at most ``clip_norm`` before each step.
+        scheduler: optional learning-rate scheduler, stepped once per epoch
+            (``ReduceLROnPlateau`` is given the monitored loss).
+        patience: if set, stop after ``patience`` epochs without a lower
+            monitored loss and restore the weights of the best epoch. The
+            monitored loss is the validation loss, or the training loss
+            without val_data.
+        device: where to train; defaults to :func:`get_device`.
+        progress: False prints nothing; "summary" prints one line at the end;
+            True keeps one line updated after each epoch.
+
+    Training stops early, with a warning, if the training loss becomes NaN
+    or infinite (``stop_reason == "non_finite_loss"``).
+    """
+    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
+        raise ValueError(f"epochs must be an integer >= 1, got {epochs!r}")
+    if clip_norm is not None and not clip_norm > 0:
+        raise ValueError(f"clip_norm must be None or > 0, got {clip_norm!r}")
+    if patience is not None and (
+        isinstance(patience, bool) or not isinstance(patience, numbers.Integral) or patience < 1
+    ):
+        raise ValueError(f"patience must be None or an integer >= 1, got {patience!r}")
+    _check_progress(progress)
+    device = torch.device(device) if device is not None else get_device()
+    train_loader = _as_loader(train_data, batch_size, shuffle, "train_data")
+    val_loader = None
+    if val_data is not None:
+        val_loader = _as_loader(val_data, batch_size, False, "val_data")
+
+    model.to(device)
+    params = [p for p in model.parameters() if p.requires_grad]
+    history = History()
+    best_loss, best_state = math.inf, None
+    width = 0  # length of the last progress line
+
+    for epoch in range(1, epochs + 1):
+        model.train()
+        total, count, norms = 0.0, 0, []
+        lr = optimizer.param_groups[0]["lr"]
+        for X, y in train_loader:
+            X, y = X.to(device), y.to(device)
+            loss = loss_fn(_predictions(model(X)), y)
+            optimizer.zero_grad()
+            loss.backward()
+            if clip_norm is not None:
+                # clip_grad_norm_ returns the norm measured before clipping.
+                norm = torch.nn.utils.clip_grad_norm_(params, clip_norm)
+            else:
+                norm = torch.nn.utils.get_total_norm([p.grad for p in params if p.grad is not None])
+            norms.append(norm.item())
+            optimizer.step()
+            total += loss.item() * X.shape[0]
+            count += X.shape[0]
+        if count == 0:
+            raise ValueError("train_data must hold at least one sample, got an empty set")
+
+        history.train_loss.append(total / count)
+        history.lr.append(lr)
+        history.grad_norm.append(float(np.mean(norms)))
+        history.grad_norm_max.append(float(np.max(norms)))
+        if val_loader is not None:
+            history.val_loss.append(evaluate(model, val_loader, loss_fn, device=device))
+        monitored = history.val_loss[-1] if val_loader is not None else history.train_loss[-1]
+
+        if not math.isfinite(history.train_loss[-1]):
+            history.stop_reason = "non_finite_loss"
+            warnings.warn(f"training loss is {history.train_loss[-1]} at epoch {epoch}: stopping")
+            break
+        if monitored < best_loss:
+            best_loss, history.best_epoch = monitored, epoch
+            if patience is not None:
+                best_state = copy.deepcopy(model.state_dict())
+
+        if scheduler is not None:
+            if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+                scheduler.step(monitored)
+            else:
+                scheduler.step()
+        if progress is True:
+            # "\r" goes back to the start of the line; pad over a longer old one.
+            line = _epoch_line(history, epochs)
+            sys.stdout.write("\r" + line.ljust(width))
+            sys.stdout.flush()
+            width = len(line)
+        if patience is not None and epoch - (history.best_epoch or 0) >= patience:
+            history.stop_reason = "early_stopping"
+            break
+
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    if progress is True:
+        sys.stdout.write("\n")
+    if progress:
+        print(_summary_line(history))
+    return history
+
+
+def _summary_line(history):
+    """One line: epochs run, why training stopped, losses at the best epoch."""
+    line = f"{len(history.train_loss)} epochs ({history.stop_reason})"
+    if history.best_epoch is None:
+        return line
+    i = history.best_epoch - 1
+    line += f", best epoch {history.best_epoch}: train {history.train_loss[i]:.4g}"
+    if history.val_loss:
+        line += f"  val {history.val_loss[i]:.4g}"
+    return line
+
+
+# -------------------------------------------------------------- checkpoints
+def save_checkpoint(path, model, optimizer, epoch, history):
+    """Save model and optimizer state dicts, the epoch and the history.
+
+    Only tensors and plain Python values are stored, so the file loads with
+    ``torch.load(path, weights_only=True)``.
+    """
+    if isinstance(history, History):
+        history = history.to_dict()
+    torch.save(
+        {
+            "model": model.state_dict(),
+            "optimizer": optimizer.state_dict() if optimizer is not None else None,
+            "epoch": int(epoch),
+            "history": history,
+        },
+        path,
+    )
+
+
+def load_checkpoint(path, model, optimizer=None, *, map_location="cpu"):
+    """Load a file written by :func:`save_checkpoint` into model (and optimizer).
+
+    Returns ``(epoch, history)`` with ``history`` a :class:`History`.
+    """
+    checkpoint = torch.load(path, map_location=map_location, weights_only=True)
+    model.load_state_dict(checkpoint["model"])
+    if optimizer is not None:
+        if checkpoint["optimizer"] is None:
+            raise ValueError(f"optimizer was given but {path} holds no optimizer state")
+        optimizer.load_state_dict(checkpoint["optimizer"])
+    history = checkpoint["history"]
+    if isinstance(history, dict):
+        history = History.from_dict(history)
+    return checkpoint["epoch"], history

@@ -1,0 +1,223 @@
+"""Tests of companion.data: shapes, values, determinism, layout, errors."""
+
+import numpy as np
+import pytest
+
+from companion.data import (
+    Standardiser,
+    adding_problem,
+    chronological_split,
+    copy_task,
+    load_sunspots,
+    make_windows,
+    noisy_sine,
+    running_parity,
+)
+
+
+# ------------------------------------------------------------ adding problem
+def test_adding_problem_shapes_and_dtypes():
+    x, y = adding_problem(5, 12, rng=0)
+    assert x.shape == (5, 12, 2) and x.dtype == np.float32
+    assert y.shape == (5, 1) and y.dtype == np.float32
+    assert np.all((x[..., 0] >= 0) & (x[..., 0] < 1))
+
+
+def test_adding_problem_target_is_sum_of_marked_values():
+    x, y = adding_problem(200, 10, rng=np.random.default_rng(1))
+    markers = x[..., 1]
+    assert set(np.unique(markers)) == {0.0, 1.0}
+    assert np.all(markers.sum(axis=1) == 2)
+    # one marker in each half
+    assert np.all(markers[:, :5].sum(axis=1) == 1)
+    assert np.all(markers[:, 5:].sum(axis=1) == 1)
+    expected = (x[..., 0] * markers).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(y, expected, rtol=1e-6)
+
+
+def test_adding_problem_smallest_T_marks_both_steps():
+    x, y = adding_problem(3, 2, rng=0)
+    np.testing.assert_array_equal(x[..., 1], np.ones((3, 2)))
+    np.testing.assert_allclose(y[:, 0], x[..., 0].sum(axis=1), rtol=1e-6)
+
+
+def test_same_seed_same_data_other_seed_other_data():
+    a = adding_problem(4, 8, rng=3)
+    b = adding_problem(4, 8, rng=np.random.default_rng(3))
+    c = adding_problem(4, 8, rng=4)
+    for u, v in zip(a, b):
+        np.testing.assert_array_equal(u, v)
+    assert not np.array_equal(a[0], c[0])
+
+    s1, s2, s3 = (noisy_sine(50, rng=s)[1] for s in (7, 7, 8))
+    np.testing.assert_array_equal(s1, s2)
+    assert not np.array_equal(s1, s3)
+
+    c1, c2 = copy_task(3, 4, 2, rng=5), copy_task(3, 4, 2, rng=6)
+    np.testing.assert_array_equal(c1[1], copy_task(3, 4, 2, rng=5)[1])
+    assert not np.array_equal(c1[1], c2[1])
+
+
+# ------------------------------------------------------------------ copy task
+def test_copy_task_layout():
+    K, delay, n_symbols = 3, 2, 4
+    tokens, y = copy_task(6, K, delay, rng=0, n_symbols=n_symbols, one_hot=False)
+    T, go = 2 * K + delay + 1, n_symbols + 1
+    assert tokens.shape == (6, T) and y.shape == (6, T)
+    assert tokens.dtype == np.int64 and y.dtype == np.int64
+    symbols = tokens[:, :K]
+    assert np.all((symbols >= 1) & (symbols <= n_symbols))
+    assert np.all(tokens[:, K : K + delay] == 0)  # delay: blanks
+    assert np.all(tokens[:, K + delay] == go)  # then the go marker
+    assert np.all(tokens[:, K + delay + 1 :] == 0)  # blanks while writing
+    assert np.all(y[:, : T - K] == 0)
+    np.testing.assert_array_equal(y[:, T - K :], symbols)
+
+
+def test_copy_task_one_hot_matches_tokens():
+    x, y = copy_task(4, 2, 5, rng=1, n_symbols=3)
+    tokens, y2 = copy_task(4, 2, 5, rng=1, n_symbols=3, one_hot=False)
+    assert x.shape == (4, 2 * 2 + 5 + 1, 3 + 2) and x.dtype == np.float32
+    np.testing.assert_array_equal(x.sum(axis=-1), 1.0)
+    np.testing.assert_array_equal(x.argmax(axis=-1), tokens)
+    np.testing.assert_array_equal(y, y2)
+
+
+# ------------------------------------------------------ sine and parity
+def test_noisy_sine_without_noise_is_the_sine():
+    t, y = noisy_sine(8, period=4.0, amplitude=2.0, noise=0.0, rng=0)
+    np.testing.assert_array_equal(t, np.arange(8.0))
+    np.testing.assert_allclose(y, [0, 2, 0, -2, 0, 2, 0, -2], atol=1e-12)
+
+
+def test_noisy_sine_noise_has_the_requested_std():
+    t, y = noisy_sine(20000, period=25.0, noise=0.3, rng=0)
+    residual = y - np.sin(2 * np.pi * t / 25.0)
+    assert abs(residual.std() - 0.3) < 0.01
+
+
+def test_running_parity_values():
+    x, y = running_parity(50, 16, rng=2)
+    assert x.shape == y.shape == (50, 16, 1) and x.dtype == np.float32
+    np.testing.assert_array_equal(y[..., 0], np.cumsum(x[..., 0], axis=1) % 2)
+    # parity flips exactly at the 1s
+    flips = np.abs(np.diff(y[..., 0], axis=1, prepend=0))
+    np.testing.assert_array_equal(flips, x[..., 0])
+
+
+# ------------------------------------------------------------------- windows
+def test_make_windows_hand_example_one_step():
+    inputs, targets = make_windows(np.array([10, 11, 12, 13, 14]), window=3)
+    np.testing.assert_array_equal(
+        inputs[..., 0], [[10, 11, 12], [11, 12, 13]]
+    )
+    assert inputs.shape == (2, 3, 1)
+    np.testing.assert_array_equal(targets, [[13], [14]])
+
+
+def test_make_windows_hand_example_multi_step_2d():
+    series = np.array([[0, 100], [1, 101], [2, 102], [3, 103], [4, 104], [5, 105]])
+    inputs, targets = make_windows(series, window=2, horizon=3)
+    assert inputs.shape == (2, 2, 2) and targets.shape == (2, 3, 2)
+    np.testing.assert_array_equal(inputs[1], [[1, 101], [2, 102]])
+    np.testing.assert_array_equal(targets[0], [[2, 102], [3, 103], [4, 104]])
+    np.testing.assert_array_equal(targets[1], [[3, 103], [4, 104], [5, 105]])
+
+
+# -------------------------------------------------------------------- splits
+def test_chronological_split_sizes_and_order():
+    train, val, test = chronological_split(309)
+    assert (len(train), len(val), len(test)) == (216, 46, 47)
+    allrows = np.concatenate([train, val, test])
+    np.testing.assert_array_equal(allrows, np.arange(309))  # each row once, in order
+
+
+def test_chronological_split_arrays_grouped_by_part():
+    X, y = np.arange(20).reshape(10, 2), np.arange(10) * 10
+    (X_tr, y_tr), (X_va, y_va), (X_te, y_te) = chronological_split(X, y)
+    np.testing.assert_array_equal(y_tr, [0, 10, 20, 30, 40, 50, 60])
+    np.testing.assert_array_equal(y_va, [70])
+    np.testing.assert_array_equal(y_te, [80, 90])
+    np.testing.assert_array_equal(X_te, [[16, 17], [18, 19]])
+    assert y_tr.max() < y_va.min() <= y_va.max() < y_te.min()
+
+
+def test_chronological_split_single_array_two_parts():
+    train, test = chronological_split(np.arange(10.0), fractions=(0.8, 0.2))
+    np.testing.assert_array_equal(train, np.arange(8.0))
+    np.testing.assert_array_equal(test, [8.0, 9.0])
+
+
+def test_standardiser_uses_train_statistics_only():
+    series = np.concatenate([np.zeros(5), np.full(5, 2.0), np.full(3, 100.0)])
+    train, test = series[:10], series[10:]
+    scaler = Standardiser().fit(train)
+    assert scaler.mean == pytest.approx(1.0) and scaler.std == pytest.approx(1.0)
+    np.testing.assert_allclose(scaler.transform(test), [99.0, 99.0, 99.0])
+    np.testing.assert_allclose(scaler.inverse_transform(scaler.transform(series)), series)
+
+
+def test_standardiser_per_feature():
+    x = np.array([[1.0, 10.0], [3.0, 30.0]], dtype=np.float32)  # (T, D)
+    z = Standardiser().fit(x).transform(x)
+    assert z.dtype == np.float32
+    np.testing.assert_allclose(z, [[-1, -1], [1, 1]])
+
+
+# ------------------------------------------------------------------ sunspots
+def test_load_sunspots():
+    years, values = load_sunspots()
+    assert years.shape == values.shape == (309,)
+    assert years[0] == 1700 and years[-1] == 2008
+    np.testing.assert_array_equal(np.diff(years), 1)
+    assert values[:3].tolist() == [5.0, 11.0, 16.0]
+    assert values.min() >= 0 and values.max() == pytest.approx(190.2)
+
+
+def test_sunspots_split_matches_the_data_card():
+    """The numbers quoted in book/appendix/data.md."""
+    years, values = load_sunspots()
+    parts = chronological_split(years, values)
+    assert [(y[0], y[-1], len(y)) for y, _ in parts] == [
+        (1700, 1915, 216), (1916, 1961, 46), (1962, 2008, 47)
+    ]
+    assert [round(v.mean(), 1) for _, v in parts] == [42.9, 66.1, 65.3]
+    assert [(v.max(), y[v.argmax()]) for y, v in parts] == [
+        (154.4, 1778), (190.2, 1957), (157.6, 1989)
+    ]
+    assert (round(values.mean(), 1), round(values.std(), 1)) == (49.8, 40.4)
+    assert np.sum(values == 0) == 3
+
+
+# -------------------------------------------------------------------- errors
+@pytest.mark.parametrize(
+    "call, name",
+    [
+        (lambda: adding_problem(4, 1, rng=0), "T"),
+        (lambda: adding_problem(0, 10, rng=0), "n"),
+        (lambda: adding_problem(4, 10, rng=None), "rng"),
+        (lambda: copy_task(4, 0, 3, rng=0), "K"),
+        (lambda: copy_task(4, 2, -1, rng=0), "delay"),
+        (lambda: noisy_sine(10, noise=-1.0, rng=0), "noise"),
+        (lambda: noisy_sine(10, period=0.0, rng=0), "period"),
+        (lambda: running_parity(4, 5, rng=0, p=1.5), "p"),
+        (lambda: make_windows(np.arange(5), window=5), "window"),
+        (lambda: make_windows(np.arange(5), window=2, horizon=0), "horizon"),
+        (lambda: make_windows(np.zeros((2, 3, 4)), window=1), "series"),
+        (lambda: chronological_split(10, fractions=(0.7, 0.2, 0.2)), "fractions"),
+        (lambda: chronological_split(np.arange(3), np.arange(4)), "data"),
+        (lambda: chronological_split(3), "fractions"),
+    ],
+)
+def test_bad_arguments_raise_value_error_naming_them(call, name):
+    with pytest.raises(ValueError, match=rf"\b{name}\b"):
+        call()
+
+
+def test_error_message_gives_value_and_expectation():
+    with pytest.raises(ValueError) as err:
+        adding_problem(4, 1, rng=0)
+    assert "T must be an integer >= 2, got 1" in str(err.value)
+    with pytest.raises(ValueError) as err:
+        chronological_split(10, fractions=(0.7, 0.2, 0.2))
+    assert "sum to 1" in str(err.value) and "1.1" in str(err.value)
