@@ -23,46 +23,48 @@ from ._sequence import layer_grads, project_inputs, sequence_backward, sequence_
 
 class GRUStepCache(NamedTuple):
     h_prev: np.ndarray  # (N, H) h_{t-1}
-    rz: np.ndarray  # (N, 2H) [r, z]
-    n: np.ndarray  # (N, H) candidate n_t
-    hw_n: np.ndarray  # (N, H) W_hn h_{t-1} + b_hn
+    gates: np.ndarray  # (N, 3H) [r, z, n]
+    hw: np.ndarray  # (N, 3H) W_hh h_{t-1} + b_hh
 
 
-def gru_step_forward(xw_t, h_prev, w_hh, b_hh=None):
+def gru_step_forward(xw_t, h_prev, w_hh, b_hh=None, out=None):
     """One GRU step.
 
     xw_t (N, 3H): the input term ``x_t @ W_ih.T + b_ih``; h_prev (N, H); w_hh (3H, H); b_hh (3H,) or None.
-    Returns ``h`` (N, H) and the step cache.
+    Returns ``h`` (N, H) and the step cache. ``out``, if given, is a tuple ``(gates, hw, h)`` of
+    arrays to write into, so that a sequence loop allocates nothing per step; ``gates`` (N, 3H)
+    may be ``xw_t`` itself.
     """
     H = h_prev.shape[-1]
-    hw = h_prev @ w_hh.T  # (N, 3H)  W_hh h_{t-1}
+    gates, hw, h = (None,) * 3 if out is None else out
+    hw = np.matmul(w_hh, h_prev.T, out=None if hw is None else hw.T).T  # (N, 3H): W_hh h_{t-1}, column form
     if b_hh is not None:
         hw += b_hh  # + b_hh
-    rz = hw[:, : 2 * H]  # reuse the buffer: r, z = sigma(xw + hw)
-    rz += xw_t[:, : 2 * H]
-    sigmoid_(rz)
+    if gates is None:
+        gates = np.empty_like(hw)
+    rz = np.add(xw_t[:, : 2 * H], hw[:, : 2 * H], out=gates[:, : 2 * H])
+    sigmoid_(rz)  # r, z = sigma(W_i x + b_i + W_h h + b_h), both at once
     r, z = rz[:, :H], rz[:, H:]
-    hw_n = hw[:, 2 * H :]
-    n = r * hw_n  # n = tanh(W_in x + b_in + r * (W_hn h + b_hn))
-    n += xw_t[:, 2 * H :]
+    n = np.add(xw_t[:, 2 * H :], r * hw[:, 2 * H :], out=gates[:, 2 * H :])  # W_in x + b_in + r * (W_hn h + b_hn)
     np.tanh(n, out=n)
-    h = h_prev - n  # h = (1 - z) * n + z * h_prev = n + z * (h_prev - n)
+    h = np.subtract(h_prev, n, out=h)  # h = (1 - z) * n + z * h_prev = n + z * (h_prev - n)
     h *= z
     h += n
-    return h, GRUStepCache(h_prev, rz, n, hw_n)
+    return h, GRUStepCache(h_prev, gates, hw)
 
 
-def gru_step_backward(dh, cache, w_hh, out_x=None, out_h=None):
+def gru_step_backward(dh, cache, w_hh):
     """Backward of one step. dh (N, H) is dL/dh_t.
 
     Returns ``da_x`` = dL/d(W_ih x_t + b_ih) (N, 3H), ``da_h`` = dL/d(W_hh h_{t-1} + b_hh) (N, 3H)
     and ``dh_prev`` (N, H). The two differ only in the n block: ``da_h[:, n] = r * da_x[:, n]``.
     """
-    h_prev, rz, n, hw_n = cache
-    H = n.shape[-1]
+    h_prev, gates, hw = cache
+    H = h_prev.shape[-1]
+    rz, n, hw_n = gates[:, : 2 * H], gates[:, 2 * H :], hw[:, 2 * H :]
     r, z = rz[:, :H], rz[:, H:]
-    da_x = np.empty(n.shape[:-1] + (3 * H,), dtype=n.dtype) if out_x is None else out_x
-    da_h = np.empty_like(da_x) if out_h is None else out_h
+    da_x = np.empty_like(gates)  # (N, 3H), same memory layout as the gates
+    da_h = np.empty_like(gates)
     dan = da_x[:, 2 * H :]
     np.multiply(dh, 1.0 - z, out=dan)  # through h = (1 - z) * n + ...: dn = dh * (1 - z)
     dan *= 1.0 - n * n  # through tanh: 1 - n**2
@@ -71,41 +73,45 @@ def gru_step_backward(dh, cache, w_hh, out_x=None, out_h=None):
     da_x[:, : 2 * H] *= rz * (1.0 - rz)  # through sigma: s * (1 - s), for r and z at once
     da_h[:, : 2 * H] = da_x[:, : 2 * H]
     np.multiply(dan, r, out=da_h[:, 2 * H :])  # through r * (W_hn h + b_hn)
-    dh_prev = da_h @ w_hh  # through W_hh h_{t-1}
+    dh_prev = (w_hh.T @ da_h.T).T  # through W_hh h_{t-1}: W_hh^T da_h
     dh_prev += dh * z  # through z * h_prev
     return da_x, da_h, dh_prev
 
 
 class GRULayerCache(NamedTuple):
-    x: np.ndarray  # (T, N, D) layer input
-    hs: np.ndarray  # (T+1, N, H) h_0 .. h_T
-    steps: list  # T step caches
+    x: np.ndarray  # (D, T, N) layer input
+    hs: np.ndarray  # (H, T+1, N) h_0 .. h_T
+    gates: np.ndarray  # (T, 3H, N) [r, z, n] at each step
+    hws: np.ndarray  # (T, 3H, N) W_hh h_{t-1} + b_hh at each step
     p: LayerParams
+
+    def step(self, t):
+        """The cache of step t, as gru_step_forward returned it."""
+        return GRUStepCache(self.hs[:, t].T, self.gates[t].T, self.hws[t].T)
 
 
 def _layer_forward(x, state0, p):
     (h0,) = state0
-    T = x.shape[0]
-    xw = project_inputs(x, p, fold_b_hh=False)  # (T, N, 3H)
-    hs = np.empty((T + 1,) + h0.shape, dtype=x.dtype)  # (T+1, N, H)
-    hs[0] = h0
-    w_hh = np.asfortranarray(p.w_hh)  # same (G*H, H) matrix; its .T is C-contiguous: a faster h @ w_hh.T
-    steps = []
-    for t in range(T):
-        h, step = gru_step_forward(xw[t], hs[t], w_hh, p.b_hh)
-        hs[t + 1] = h
-        steps.append(step._replace(h_prev=hs[t]))
-    return hs, (hs[T],), GRULayerCache(x, hs, steps, p)
+    gates = project_inputs(x, p.w_ih, p.b_ih)  # (T, 3H, N): W_ih x_t + b_ih, becomes the gates
+    T, H, N = gates.shape[0], h0.shape[1], h0.shape[0]
+    hs = np.empty((H, T + 1, N), dtype=x.dtype)  # (H, T+1, N)
+    hws = np.empty_like(gates)  # (T, 3H, N)
+    hs[:, 0] = h0.T
+    for t in range(T):  # .T turns each (K, N) block into an (N, K) view; nothing is allocated per step
+        out = (gates[t].T, hws[t].T, hs[:, t + 1].T)
+        gru_step_forward(gates[t].T, hs[:, t].T, p.w_hh, p.b_hh, out=out)
+    return hs, (hs[:, T].T,), GRULayerCache(x, hs, gates, hws, p)
 
 
 def _layer_backward(dhs, dfinal, cache):
     (dh,) = dfinal
-    T, N = dhs.shape[:2]
-    shape = (T, N, cache.p.w_hh.shape[0])
-    da_x, da_h = np.empty(shape, dtype=dh.dtype), np.empty(shape, dtype=dh.dtype)  # (T, N, 3H) each
+    H, T, N = dhs.shape
+    da_x, da_h = np.empty((3 * H, T, N), dtype=dh.dtype), np.empty((3 * H, T, N), dtype=dh.dtype)
+    dh = np.asfortranarray(dh)
     for t in reversed(range(T)):
-        _, _, dh = gru_step_backward(dh + dhs[t], cache.steps[t], cache.p.w_hh, out_x=da_x[t], out_h=da_h[t])
-    dx, grads = layer_grads(da_x, cache.x, da_h, cache.hs[:-1], cache.p)
+        dax_t, dah_t, dh = gru_step_backward(dh + dhs[:, t].T, cache.step(t), cache.p.w_hh)
+        da_x[:, t], da_h[:, t] = dax_t.T, dah_t.T
+    dx, grads = layer_grads(da_x, cache.x, da_h, cache.hs[:, :-1], cache.p)
     return dx, (dh,), grads
 
 

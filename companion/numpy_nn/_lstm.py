@@ -16,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._checks import LayerParams
-from ._sequence import layer_grads, project_inputs, sequence_backward, sequence_forward, sigmoid_
+from ._sequence import layer_grads, project_inputs, sequence_backward, sequence_forward, sigmoid_, summed_bias
 
 
 class LSTMStepCache(NamedTuple):
@@ -25,26 +25,29 @@ class LSTMStepCache(NamedTuple):
     tanh_c: np.ndarray  # (N, H) tanh(c_t)
 
 
-def lstm_step_forward(xw_t, h_prev, c_prev, w_hh, b_hh=None):
+def lstm_step_forward(xw_t, h_prev, c_prev, w_hh, b_hh=None, out=None):
     """One LSTM step with the four gates in one (N, 4H) product.
 
     xw_t (N, 4H): the input term ``x_t @ W_ih.T + b_ih``; h_prev, c_prev (N, H); w_hh (4H, H); b_hh (4H,) or None.
     Returns ``h`` (N, H), ``c`` (N, H) and the step cache.
+    ``out``, if given, is a tuple ``(gates, h, c, tanh_c)`` of arrays to write into, so that a
+    sequence loop allocates nothing per step; ``gates`` (N, 4H) may be ``xw_t`` itself.
     """
     H = h_prev.shape[-1]
-    a = h_prev @ w_hh.T  # (N, 4H)  W_hh h_{t-1}
-    a += xw_t  # + W_ih x_t + b_ih
+    gates, h, c, tanh_c = (None,) * 4 if out is None else out
+    a = (w_hh @ h_prev.T).T  # (N, 4H): W_hh h_{t-1} in column form, each gate contiguous
+    gates = np.add(a, xw_t, out=gates)  # a_t = W_ih x_t + b_ih + W_hh h_{t-1} (+ b_hh)
     if b_hh is not None:
-        a += b_hh
-    sigmoid_(a[:, : 2 * H])  # i, f = sigma(a_i), sigma(a_f)   (in place: a now holds the gates)
-    np.tanh(a[:, 2 * H : 3 * H], out=a[:, 2 * H : 3 * H])  # g = tanh(a_g)
-    sigmoid_(a[:, 3 * H :])  # o = sigma(a_o)
-    i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
-    c = f * c_prev  # c_t = f * c_{t-1} + i * g
+        gates += b_hh
+    sigmoid_(gates[:, : 2 * H])  # i, f = sigma(a_i), sigma(a_f)   (in place: gates now holds them)
+    np.tanh(gates[:, 2 * H : 3 * H], out=gates[:, 2 * H : 3 * H])  # g = tanh(a_g)
+    sigmoid_(gates[:, 3 * H :])  # o = sigma(a_o)
+    i, f, g, o = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H : 3 * H], gates[:, 3 * H :]
+    c = np.multiply(f, c_prev, out=c)  # c_t = f * c_{t-1} + i * g
     c += i * g
-    tanh_c = np.tanh(c)
-    h = o * tanh_c  # h_t = o * tanh(c_t)
-    return h, c, LSTMStepCache(c_prev, a, tanh_c)
+    tanh_c = np.tanh(c, out=tanh_c)
+    h = np.multiply(o, tanh_c, out=h)  # h_t = o * tanh(c_t)
+    return h, c, LSTMStepCache(c_prev, gates, tanh_c)
 
 
 def lstm_step_backward(dh, dc, cache, w_hh, out=None):
@@ -56,7 +59,7 @@ def lstm_step_backward(dh, dc, cache, w_hh, out=None):
     c_prev, gates, tanh_c = cache
     H = c_prev.shape[-1]
     i, f, g, o = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H : 3 * H], gates[:, 3 * H :]
-    da = np.empty_like(gates) if out is None else out
+    da = np.empty_like(gates) if out is None else out  # (N, 4H), same memory layout as gates
     dc = dc + dh * o * (1.0 - tanh_c * tanh_c)  # through h = o * tanh(c): o * (1 - tanh(c)**2)
     np.multiply(dc, g, out=da[:, :H])  # di = dc * g
     np.multiply(dc, c_prev, out=da[:, H : 2 * H])  # df = dc * c_{t-1}
@@ -68,39 +71,47 @@ def lstm_step_backward(dh, dc, cache, w_hh, out=None):
     np.multiply(g, g, out=s[:, 2 * H : 3 * H])  # tanh'(a) = 1 - g**2 for g
     np.subtract(1.0, s[:, 2 * H : 3 * H], out=s[:, 2 * H : 3 * H])
     da *= s
-    dh_prev = da @ w_hh  # through W_hh h_{t-1}: (N, H)
+    dh_prev = (w_hh.T @ da.T).T  # through W_hh h_{t-1}: W_hh^T da, (N, H)
     dc_prev = dc * f  # through c_t = f * c_{t-1} + ...
     return da, dh_prev, dc_prev
 
 
 class LSTMLayerCache(NamedTuple):
-    x: np.ndarray  # (T, N, D) layer input
-    hs: np.ndarray  # (T+1, N, H) h_0 .. h_T
-    steps: list  # T step caches
+    x: np.ndarray  # (D, T, N) layer input
+    hs: np.ndarray  # (H, T+1, N) h_0 .. h_T
+    cs: np.ndarray  # (T+1, H, N) c_0 .. c_T
+    gates: np.ndarray  # (T, 4H, N) activated [i, f, g, o] at each step
+    tanh_cs: np.ndarray  # (T, H, N) tanh(c_1) .. tanh(c_T)
     p: LayerParams
+
+    def step(self, t):
+        """The cache of step t, as lstm_step_forward returned it."""
+        return LSTMStepCache(self.cs[t].T, self.gates[t].T, self.tanh_cs[t].T)
 
 
 def _layer_forward(x, state0, p):
     h0, c0 = state0
-    T = x.shape[0]
-    xw = project_inputs(x, p, fold_b_hh=True)  # (T, N, 4H)
-    hs = np.empty((T + 1,) + h0.shape, dtype=x.dtype)  # (T+1, N, H)
-    hs[0] = h0
-    w_hh = np.asfortranarray(p.w_hh)  # same (G*H, H) matrix; its .T is C-contiguous: a faster h @ w_hh.T
-    c, steps = c0, []
-    for t in range(T):
-        hs[t + 1], c, step = lstm_step_forward(xw[t], hs[t], c, w_hh)
-        steps.append(step)
-    return hs, (hs[T], c), LSTMLayerCache(x, hs, steps, p)
+    gates = project_inputs(x, p.w_ih)  # (T, 4H, N): W_ih x_t, becomes the gates
+    b = summed_bias(p)  # b_ih + b_hh, added in the step
+    T, H, N = gates.shape[0], h0.shape[1], h0.shape[0]
+    hs = np.empty((H, T + 1, N), dtype=x.dtype)  # (H, T+1, N)
+    cs, tanh_cs = np.empty((T + 1, H, N), dtype=x.dtype), np.empty((T, H, N), dtype=x.dtype)
+    hs[:, 0], cs[0] = h0.T, c0.T
+    for t in range(T):  # .T turns each (H, N) block into an (N, H) view; nothing is allocated per step
+        out = (gates[t].T, hs[:, t + 1].T, cs[t + 1].T, tanh_cs[t].T)
+        lstm_step_forward(gates[t].T, hs[:, t].T, cs[t].T, p.w_hh, b, out=out)
+    return hs, (hs[:, T].T, cs[T].T), LSTMLayerCache(x, hs, cs, gates, tanh_cs, p)
 
 
 def _layer_backward(dhs, dfinal, cache):
     dh, dc = dfinal
-    T = dhs.shape[0]
-    da = np.empty((T, dh.shape[0], cache.p.w_hh.shape[0]), dtype=dh.dtype)  # (T, N, 4H)
+    H, T, N = dhs.shape
+    da = np.empty((4 * H, T, N), dtype=dh.dtype)  # (4H, T, N)
+    dh, dc = np.asfortranarray(dh), np.asfortranarray(dc)
     for t in reversed(range(T)):
-        _, dh, dc = lstm_step_backward(dh + dhs[t], dc, cache.steps[t], cache.p.w_hh, out=da[t])
-    dx, grads = layer_grads(da, cache.x, da, cache.hs[:-1], cache.p)
+        da_t, dh, dc = lstm_step_backward(dh + dhs[:, t].T, dc, cache.step(t), cache.p.w_hh)
+        da[:, t] = da_t.T
+    dx, grads = layer_grads(da, cache.x, da, cache.hs[:, :-1], cache.p)
     return dx, (dh, dc), grads
 
 

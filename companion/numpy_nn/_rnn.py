@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._checks import LayerParams
-from ._sequence import layer_grads, project_inputs, sequence_backward, sequence_forward
+from ._sequence import layer_grads, project_inputs, sequence_backward, sequence_forward, summed_bias
 
 NONLINEARITIES = ("tanh", "relu")
 
@@ -29,65 +29,68 @@ def _check_nonlinearity(nonlinearity):
         raise ValueError(f"nonlinearity must be one of {NONLINEARITIES}, got {nonlinearity!r}")
 
 
-def rnn_step_forward(xw_t, h_prev, w_hh, b_hh=None, nonlinearity="tanh"):
+def rnn_step_forward(xw_t, h_prev, w_hh, b_hh=None, nonlinearity="tanh", out=None):
     """One step: ``h_t = f(xw_t + h_prev @ w_hh.T + b_hh)``.
 
     xw_t (N, H): the input term ``x_t @ W_ih.T + b_ih``; h_prev (N, H); w_hh (H, H); b_hh (H,) or None.
-    Returns ``h`` (N, H) and the step cache.
+    Returns ``h`` (N, H) and the step cache. ``out``, if given, is an (N, H) array that receives ``h``.
     """
     _check_nonlinearity(nonlinearity)
-    a = h_prev @ w_hh.T  # (N, H)  W_hh h_{t-1}
-    a += xw_t  # + W_ih x_t + b_ih
+    a = (w_hh @ h_prev.T).T  # (N, H): W_hh h_{t-1}, computed in column form (see _sequence.py)
+    h = np.add(a, xw_t, out=out)  # a_t = W_ih x_t + b_ih + W_hh h_{t-1} (+ b_hh)
     if b_hh is not None:
-        a += b_hh
-    h = np.tanh(a, out=a) if nonlinearity == "tanh" else np.maximum(a, 0, out=a)
+        h += b_hh
+    if nonlinearity == "tanh":
+        np.tanh(h, out=h)
+    else:
+        np.maximum(h, 0, out=h)
     return h, RNNStepCache(h, nonlinearity)
 
 
-def rnn_step_backward(dh, cache, w_hh):
+def rnn_step_backward(dh, cache, w_hh, out=None):
     """Backward of one step. dh (N, H) is dL/dh_t (from the output and from step t+1).
 
     Returns ``da`` = dL/da_t (N, H), which is also dL/d(xw_t), and ``dh_prev`` = dL/dh_{t-1} (N, H).
     The weight gradients are sums over steps, ``dW_hh = sum_t da_t^T h_{t-1}``: the sequence
-    function forms them in one product after the loop.
+    function forms them in one product after the loop. ``out``, if given, receives ``da``.
     """
     h = cache.h
     if cache.nonlinearity == "tanh":
-        da = dh * (1.0 - h * h)  # through tanh: 1 - h**2
+        da = np.multiply(dh, 1.0 - h * h, out=out)  # through tanh: 1 - h**2
     else:
-        da = dh * (h > 0)  # through relu: 1 where a_t > 0
-    dh_prev = da @ w_hh  # through W_hh h_{t-1}: W_hh^T da, (N, H)
+        da = np.multiply(dh, h > 0, out=out)  # through relu: 1 where a_t > 0
+    dh_prev = (w_hh.T @ da.T).T  # through W_hh h_{t-1}: W_hh^T da, (N, H)
     return da, dh_prev
 
 
 class RNNLayerCache(NamedTuple):
-    x: np.ndarray  # (T, N, D) layer input
-    hs: np.ndarray  # (T+1, N, H) h_0 .. h_T
+    x: np.ndarray  # (D, T, N) layer input
+    hs: np.ndarray  # (H, T+1, N) h_0 .. h_T
     nonlinearity: str
     p: LayerParams
 
 
 def _layer_forward(x, state0, p, nonlinearity):
     (h0,) = state0
-    T, N, _ = x.shape
-    xw = project_inputs(x, p, fold_b_hh=True)  # (T, N, H)
-    hs = np.empty((T + 1,) + h0.shape, dtype=x.dtype)  # (T+1, N, H)
-    hs[0] = h0
-    w_hh = np.asfortranarray(p.w_hh)  # same (G*H, H) matrix; its .T is C-contiguous: a faster h @ w_hh.T
-    for t in range(T):
-        hs[t + 1], _ = rnn_step_forward(xw[t], hs[t], w_hh, None, nonlinearity)
-    return hs, (hs[T],), RNNLayerCache(x, hs, nonlinearity, p)
+    xw = project_inputs(x, p.w_ih)  # (T, H, N): W_ih x_t
+    b = summed_bias(p)  # b_ih + b_hh, added in the step
+    T, H, N = xw.shape
+    hs = np.empty((H, T + 1, N), dtype=x.dtype)  # (H, T+1, N)
+    hs[:, 0] = h0.T
+    for t in range(T):  # hs[:, t].T is h_t as an (N, H) view; nothing is allocated per step
+        rnn_step_forward(xw[t].T, hs[:, t].T, p.w_hh, b, nonlinearity, out=hs[:, t + 1].T)
+    return hs, (hs[:, T].T,), RNNLayerCache(x, hs, nonlinearity, p)
 
 
 def _layer_backward(dhs, dfinal, cache):
     (dh,) = dfinal
-    T = dhs.shape[0]
-    da = np.empty((T,) + dh.shape, dtype=dh.dtype)  # (T, N, H)
-    dh = dh.copy()
+    H, T, N = dhs.shape
+    da = np.empty((H, T, N), dtype=dh.dtype)  # (H, T, N)
     for t in reversed(range(T)):
-        dh += dhs[t]  # dL/dh_t: from the output at t and from step t+1
-        da[t], dh = rnn_step_backward(dh, RNNStepCache(cache.hs[t + 1], cache.nonlinearity), cache.p.w_hh)
-    dx, grads = layer_grads(da, cache.x, da, cache.hs[:-1], cache.p)
+        dh = dh + dhs[:, t].T  # dL/dh_t: from the output at t and from step t+1
+        step = RNNStepCache(cache.hs[:, t + 1].T, cache.nonlinearity)
+        _, dh = rnn_step_backward(dh, step, cache.p.w_hh, out=da[:, t].T)
+    dx, grads = layer_grads(da, cache.x, da, cache.hs[:, :-1], cache.p)
     return dx, (dh,), grads
 
 

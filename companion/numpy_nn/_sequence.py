@@ -1,7 +1,13 @@
 """What RNN, LSTM and GRU share: input projection, the loop over layers, weight gradients.
 
-Inside this package sequences are time-major, ``(T, N, D)``, so that ``x[t]`` is a
-contiguous ``(N, D)`` block; the public functions take and return batch-first ``(N, T, D)``.
+Memory layout. The public functions take and return batch-first ``(N, T, D)`` arrays.
+Inside, the batch at one step is a ``(D, N)`` matrix whose columns are the samples, the
+``x_t`` of the equations, and ``W_hh h_{t-1}`` is computed as ``w_hh @ h.T``: a ``(G*H, N)``
+block in which each gate occupies contiguous memory, so the gate math runs on contiguous
+blocks (several times faster than on the column slices of an ``(N, G*H)`` array).
+Whole sequences are stored ``(K, T, N)`` (feature, time, batch): then all time steps side
+by side, ``(K, T*N)``, are a free reshape, and each weight gradient is one matrix product.
+The step functions see ``(N, ...)`` views either way; only speed depends on the layout.
 """
 
 from __future__ import annotations
@@ -36,35 +42,38 @@ def sigmoid_(a: np.ndarray) -> np.ndarray:
     return a
 
 
-def project_inputs(x: np.ndarray, p: LayerParams, fold_b_hh: bool) -> np.ndarray:
-    """``W_ih x_t + b_ih`` (and ``+ b_hh`` if ``fold_b_hh``) for all time steps in one product: (T, N, D) -> (T, N, G*H)."""
-    T, N, D = x.shape
-    xw = x.reshape(T * N, D) @ p.w_ih.T  # (T*N, G*H)
-    if p.b_ih is not None:
-        xw += p.b_ih
-        if fold_b_hh:
-            xw += p.b_hh
-    return xw.reshape(T, N, -1)
+def project_inputs(x: np.ndarray, w_ih: np.ndarray, b_ih: np.ndarray | None = None) -> np.ndarray:
+    """``W_ih x_t (+ b_ih)`` for all time steps, before the loop: (D, T, N) -> (T, G*H, N)."""
+    xw = np.matmul(w_ih, x.transpose(1, 0, 2))  # (T, G*H, N): W_ih x_t for every t
+    if b_ih is not None:
+        xw += b_ih[:, None]
+    return xw
+
+
+def summed_bias(p: LayerParams) -> np.ndarray | None:
+    """``b_ih + b_hh``: for RNN and LSTM only the sum matters, added once per step."""
+    return None if p.b_ih is None else p.b_ih + p.b_hh
 
 
 def layer_grads(da_x: np.ndarray, x: np.ndarray, da_h: np.ndarray, h_prev: np.ndarray, p: LayerParams):
-    """Weight gradients of one layer, each accumulated over all time steps in one product.
+    """Weight gradients of one layer, each a sum over all time steps formed in one product.
 
-    ``da_x`` (T, N, G*H) is dL/d(W_ih x_t + b_ih), ``da_h`` is dL/d(W_hh h_{t-1} + b_hh)
-    (the same array for RNN and LSTM), ``x`` (T, N, D) the layer input and
-    ``h_prev`` (T, N, H) the states h_0 .. h_{T-1}. Returns dx (T, N, D) and a dict of grads.
+    ``da_x`` (G*H, T, N) is dL/d(W_ih x_t + b_ih), ``da_h`` is dL/d(W_hh h_{t-1} + b_hh)
+    (the same array for RNN and LSTM), ``x`` (D, T, N) the layer input and
+    ``h_prev`` (H, T, N) the states h_0 .. h_{T-1}. Returns dx (D, T, N) and a dict of grads.
     """
-    T, N, GH = da_x.shape
-    ax = da_x.reshape(T * N, GH)
-    ah = da_h.reshape(T * N, GH)
+    GH, T, N = da_x.shape
+    ax = da_x.reshape(GH, T * N)  # all steps side by side: (G*H, T*N)
+    ah = ax if da_h is da_x else da_h.reshape(GH, T * N)
     grads = {
-        "weight_ih": ax.T @ x.reshape(T * N, -1),  # sum_t da_t^T x_t      (G*H, D)
-        "weight_hh": ah.T @ h_prev.reshape(T * N, -1),  # sum_t da_t^T h_{t-1}  (G*H, H)
+        "weight_ih": ax @ x.reshape(-1, T * N).T,  # sum_t da_t x_t^T      (G*H, D)
+        "weight_hh": ah @ h_prev.reshape(-1, T * N).T,  # sum_t da_t h_{t-1}^T  (G*H, H)
     }
     if p.b_ih is not None:
-        grads["bias_ih"] = ax.sum(axis=0)
-        grads["bias_hh"] = ah.sum(axis=0)
-    dx = (ax @ p.w_ih).reshape(T, N, -1)  # (T, N, D)
+        ones = np.ones(T * N, dtype=ax.dtype)
+        grads["bias_ih"] = ax @ ones  # sum_t da_t, as one matrix-vector product
+        grads["bias_hh"] = grads["bias_ih"].copy() if ah is ax else ah @ ones
+    dx = (p.w_ih.T @ ax).reshape(-1, T, N)  # (D, T, N): W_ih^T da_t for every t
     return dx, grads
 
 
@@ -85,14 +94,14 @@ def sequence_forward(cell: str, x, states, params, gates: int, layer_forward: Ca
     L, H = len(layers), layers[0].w_hh.shape[1]
     init = [check_state(s, name, (L, N, H), x.dtype) for s, name in zip(states, state_names)]
 
-    inp = np.ascontiguousarray(x.transpose(1, 0, 2))  # (T, N, D)
+    inp = np.ascontiguousarray(x.transpose(2, 1, 0))  # (D, T, N)
     finals, caches = [], []
     for k, p in enumerate(layers):
         hs, final, cache = layer_forward(inp, tuple(s[k] for s in init), p, **kwargs)
-        inp = hs[1:]  # (T, N, H): the next layer's input
+        inp = hs[:, 1:]  # (H, T, N): h_1 .. h_T, the next layer's input
         finals.append(final)
         caches.append(cache)
-    out = inp.transpose(1, 0, 2)  # (N, T, H)
+    out = inp.transpose(2, 1, 0)  # (N, T, H)
     final_states = tuple(np.stack([f[i] for f in finals]) for i in range(len(states)))
     return out, final_states, SequenceCache(cell, caches, (N, T, D), H, x.dtype)
 
@@ -110,12 +119,12 @@ def sequence_backward(cell: str, dout, dfinals, cache, layer_backward: Callable,
     check_shape(dout, "dout", (N, T, H), "(N, T, H), the shape of out")
     dfin = [check_state(d, name, (L, N, H), dtype) for d, name in zip(dfinals, state_names)]
 
-    d = dout.transpose(1, 0, 2)  # (T, N, H)
+    d = dout.transpose(2, 1, 0)  # (H, T, N), a view
     per_layer, dinit = [None] * L, [[None] * L for _ in dfinals]
     for k in reversed(range(L)):
         d, dstate0, per_layer[k] = layer_backward(d, tuple(s[k] for s in dfin), cache.layers[k])
         for i, ds in enumerate(dstate0):
             dinit[i][k] = ds
-    dx = d.transpose(1, 0, 2)  # (N, T, D)
+    dx = d.transpose(2, 1, 0)  # (N, T, D)
     grads = {f"{name}_l{k}": g[name] for k, g in enumerate(per_layer) for name in _PARAM_ORDER if name in g}
     return dx, tuple(np.stack(s) for s in dinit), grads
