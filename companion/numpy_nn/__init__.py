@@ -15,13 +15,12 @@ from ._losses import mse_loss, softmax, softmax_cross_entropy
 from ._lstm import lstm_backward, lstm_forward, lstm_step_backward, lstm_step_forward
 from ._optim import SGD, Adam, clip_grad_norm
 from ._rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
-from ._sequence import project_inputs, sigmoid_
 
 __all__ = [
     "rnn_forward", "rnn_backward", "rnn_step_forward", "rnn_step_backward",
     "lstm_forward", "lstm_backward", "lstm_step_forward", "lstm_step_backward",
     "gru_forward", "gru_backward", "gru_step_forward", "gru_step_backward",
-    "project_inputs", "sigmoid_", "init_params",
+    "init_params",
     "linear_forward", "linear_backward", "embedding_forward", "embedding_backward",
     "softmax", "softmax_cross_entropy", "mse_loss",
     "SGD", "Adam", "clip_grad_norm",

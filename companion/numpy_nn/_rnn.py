@@ -1,6 +1,6 @@
 r"""Simple (Elman) RNN in NumPy, forward and backward by hand.
 
-One step, with the input term computed beforehand for all steps (see :func:`project_inputs`):
+One step; the sequence function computes the input term for all steps in one product before the loop:
 
 .. math::  a_t = \underbrace{W_{ih} x_t + b_{ih}}_{\texttt{xw\_t}} + W_{hh} h_{t-1} + b_{hh}, \qquad h_t = f(a_t)
 
