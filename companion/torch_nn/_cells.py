@@ -105,6 +105,13 @@ def add_biases(b_ih: Tensor | None, b_hh: Tensor | None) -> Tensor | None:
 # ---------------------------------------------------------------------------
 
 
+def init_uniform(module: nn.Module, hidden_size: int) -> None:
+    """Draw every parameter of ``module`` from U(-1/sqrt(H), 1/sqrt(H)) in registration order, as torch.nn does."""
+    bound = 1.0 / math.sqrt(hidden_size)
+    for p in module.parameters():
+        nn.init.uniform_(p, -bound, bound)
+
+
 def check_size(name: str, value) -> None:
     """Raise unless ``value`` is a positive int."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
@@ -167,9 +174,7 @@ class _CellBase(nn.Module):
 
     def reset_parameters(self) -> None:
         """Every parameter ~ U(-1/sqrt(H), 1/sqrt(H)), as in torch.nn."""
-        bound = 1.0 / math.sqrt(self.hidden_size)
-        for p in self.parameters():
-            nn.init.uniform_(p, -bound, bound)
+        init_uniform(self, self.hidden_size)
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"

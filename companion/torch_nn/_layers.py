@@ -26,7 +26,6 @@ return values are those of ``torch.nn.RNN``, ``torch.nn.LSTM`` and ``torch.nn.GR
 (without ``proj_size`` and without ``PackedSequence``).
 """
 
-import math
 import numbers
 import warnings
 
@@ -41,6 +40,7 @@ from ._cells import (
     check_size,
     check_tensor,
     gru_step,
+    init_uniform,
     lstm_step,
     rnn_step,
 )
@@ -122,9 +122,7 @@ class _RNNBase(nn.Module):
 
     def reset_parameters(self) -> None:
         """Every parameter ~ U(-1/sqrt(H), 1/sqrt(H)), as in torch.nn (same order, same draws)."""
-        bound = 1.0 / math.sqrt(self.hidden_size)
-        for p in self.parameters():
-            nn.init.uniform_(p, -bound, bound)
+        init_uniform(self, self.hidden_size)
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
