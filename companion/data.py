@@ -28,6 +28,7 @@ __all__ = [
     "chronological_split",
     "Standardiser",
     "load_sunspots",
+    "load_digit_sequences",
 ]
 
 
@@ -385,3 +386,51 @@ def load_sunspots():
     source = root / "datasets" / "sunspots" / "sunspots.csv"
     table = np.loadtxt(source, delimiter=",", skiprows=1)  # (309, 2): YEAR, SUNACTIVITY
     return table[:, 0].astype(np.int64), table[:, 1]
+
+
+def load_digit_sequences(rng, *, fractions=(0.6, 0.2, 0.2), dtype=np.float32):
+    """The 8x8 handwritten digits read row by row: T = 8 steps of D = 8 pixels.
+
+    Read from the copy that ships inside scikit-learn
+    (``sklearn.datasets.load_digits``: 1,797 images, the test part of the UCI
+    "Optical Recognition of Handwritten Digits" data, CC BY 4.0), so it works
+    offline. Pixels (0 to 16) are divided by 16. The split is stratified by
+    class and drawn with ``rng``.
+
+    Args:
+        rng: a ``numpy.random.Generator`` or an int seed for the split.
+        fractions: train, validation and test fractions (summing to 1);
+            two fractions give train and test only.
+        dtype: float dtype of the images.
+
+    Returns:
+        A list ``[X_train, y_train, X_val, y_val, X_test, y_test]`` (or
+        without the validation pair): ``X`` of shape ``(n, 8, 8)`` (N, T, D),
+        ``y`` int64 labels 0 to 9.
+    """
+    try:
+        from sklearn.datasets import load_digits
+        from sklearn.model_selection import train_test_split
+    except ModuleNotFoundError as err:  # pragma: no cover
+        raise ModuleNotFoundError(
+            "load_digit_sequences reads its data from scikit-learn: "
+            "pip install scikit-learn") from err
+    fractions = tuple(float(f) for f in fractions)
+    if len(fractions) not in (2, 3) or min(fractions) <= 0 \
+            or abs(sum(fractions) - 1.0) > 1e-9:
+        raise ValueError(
+            "fractions must be 2 or 3 positive numbers summing to 1 "
+            f"(train, [validation,] test), got {fractions}")
+    seed = int(_as_rng(rng).integers(2**31 - 1))
+    digits = load_digits()
+    X = (digits.images / 16.0).astype(dtype)  # (1797, 8, 8)
+    y = digits.target.astype(np.int64)
+    X_rest, X_test, y_rest, y_test = train_test_split(
+        X, y, test_size=fractions[-1], stratify=y, random_state=seed)
+    if len(fractions) == 2:
+        return [X_rest, y_rest, X_test, y_test]
+    val = fractions[1] / (fractions[0] + fractions[1])
+    X_train, X_val, y_train, y_val = train_test_split(
+        X_rest, y_rest, test_size=val, stratify=y_rest,
+        random_state=seed + 1)
+    return [X_train, y_train, X_val, y_val, X_test, y_test]

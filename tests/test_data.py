@@ -8,6 +8,7 @@ from companion.data import (
     adding_problem,
     chronological_split,
     copy_task,
+    load_digit_sequences,
     load_sunspots,
     make_windows,
     noisy_sine,
@@ -221,3 +222,40 @@ def test_error_message_gives_value_and_expectation():
     with pytest.raises(ValueError) as err:
         chronological_split(10, fractions=(0.7, 0.2, 0.2))
     assert "sum to 1" in str(err.value) and "1.1" in str(err.value)
+
+
+# ------------------------------------------------------------------- digits
+def test_digit_sequences_split_is_stratified_and_disjoint():
+    parts = load_digit_sequences(0)
+    X_train, y_train, X_val, y_val, X_test, y_test = parts
+    assert [len(X_train), len(X_val), len(X_test)] == [1077, 360, 360]
+    assert X_train.shape[1:] == (8, 8) and X_train.dtype == np.float32
+    assert y_train.dtype == np.int64
+    assert 0.0 == min(X.min() for X in parts[::2])
+    assert 1.0 == max(X.max() for X in parts[::2])
+    for y in (y_train, y_val, y_test):  # every class in every part
+        counts = np.bincount(y, minlength=10)
+        assert counts.min() >= 0.08 * len(y)
+    rows = {x.tobytes() for X in parts[::2] for x in X}
+    assert len(rows) == 1797  # the images are distinct: none used twice
+
+
+def test_digit_sequences_rows_are_image_rows():
+    from sklearn.datasets import load_digits
+
+    images = load_digits().images
+    X_train, y_train, _, _ = load_digit_sequences(0, fractions=(0.8, 0.2))
+    match = np.flatnonzero((images / 16.0 == X_train[0]).all(axis=(1, 2)))
+    assert match.size >= 1 and load_digits().target[match[0]] == y_train[0]
+
+
+def test_digit_sequences_seeded():
+    a = load_digit_sequences(1)[1]
+    np.testing.assert_array_equal(a, load_digit_sequences(1)[1])
+    assert not np.array_equal(a, load_digit_sequences(2)[1])
+
+
+@pytest.mark.parametrize("fractions", [(0.5, 0.6), (1.0,), (0.5, 0, 0.5)])
+def test_digit_sequences_bad_fractions(fractions):
+    with pytest.raises(ValueError, match="fractions must be"):
+        load_digit_sequences(0, fractions=fractions)
