@@ -347,36 +347,65 @@ def _summary_line(history):
 
 
 # -------------------------------------------------------------- checkpoints
-def save_checkpoint(path, model, optimizer, epoch, history):
-    """Save model and optimizer state dicts, the epoch and the history.
+def save_checkpoint(path, model, optimizer, epoch, history, *, scheduler=None,
+                    rng_state=True):
+    """Save what is needed to resume a run: the model, optimizer and scheduler
+    state dicts, the epoch, the history and torch's random-number state.
+
+    Resuming exactly (the same weights as a run that never stopped) needs all
+    of them: the optimizer's moments, the scheduler's counters and the
+    generator that shuffles the next epoch's mini-batches.
+
+    Args:
+        path: file to write.
+        model: the ``torch.nn.Module``.
+        optimizer: its optimizer, or None to store no optimizer state.
+        epoch: number of completed epochs.
+        history: a :class:`History` or its ``to_dict()``.
+        scheduler: optional learning-rate scheduler to store.
+        rng_state: store torch's CPU generator state (and CUDA's when
+            available), which ``fit`` uses to shuffle tuple data.
 
     Only tensors and plain Python values are stored, so the file loads with
     ``torch.load(path, weights_only=True)``.
     """
     if isinstance(history, History):
         history = history.to_dict()
-    torch.save(
-        {
-            "model": model.state_dict(),
-            "optimizer": optimizer.state_dict() if optimizer is not None else None,
-            "epoch": int(epoch),
-            "history": history,
-        },
-        path,
-    )
+    state = {
+        "model": model.state_dict(),
+        "optimizer": optimizer.state_dict() if optimizer is not None else None,
+        "scheduler": scheduler.state_dict() if scheduler is not None else None,
+        "epoch": int(epoch),
+        "history": history,
+        "torch_rng": torch.get_rng_state() if rng_state else None,
+        "cuda_rng": (torch.cuda.get_rng_state_all()
+                     if rng_state and torch.cuda.is_available() else None),
+    }
+    torch.save(state, path)
 
 
-def load_checkpoint(path, model, optimizer=None, *, map_location="cpu"):
-    """Load a file written by :func:`save_checkpoint` into model (and optimizer).
+def load_checkpoint(path, model, optimizer=None, *, scheduler=None,
+                    restore_rng=True, map_location="cpu"):
+    """Load a file written by :func:`save_checkpoint`.
+
+    The model's weights are always loaded; the optimizer's and scheduler's
+    states when they are given, and torch's random-number state when
+    ``restore_rng`` is true and the file holds one.
 
     Returns ``(epoch, history)`` with ``history`` a :class:`History`.
     """
     checkpoint = torch.load(path, map_location=map_location, weights_only=True)
     model.load_state_dict(checkpoint["model"])
-    if optimizer is not None:
-        if checkpoint["optimizer"] is None:
-            raise ValueError(f"optimizer was given but {path} holds no optimizer state")
-        optimizer.load_state_dict(checkpoint["optimizer"])
+    for name, obj in (("optimizer", optimizer), ("scheduler", scheduler)):
+        if obj is None:
+            continue
+        if checkpoint.get(name) is None:
+            raise ValueError(f"{name} was given but {path} holds no {name} state")
+        obj.load_state_dict(checkpoint[name])
+    if restore_rng and checkpoint.get("torch_rng") is not None:
+        torch.set_rng_state(checkpoint["torch_rng"].cpu())
+        if checkpoint.get("cuda_rng") is not None and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(checkpoint["cuda_rng"])
     history = checkpoint["history"]
     if isinstance(history, dict):
         history = History.from_dict(history)

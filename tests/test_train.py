@@ -252,3 +252,61 @@ def test_fit_rejects_mismatched_rows_and_bad_seed():
             optimizer=torch.optim.SGD(model.parameters(), lr=0.1), epochs=1)
     with pytest.raises(ValueError, match="seed"):
         seed_everything(-1)
+
+
+def _resumable_run(tmp_path, stop_after=None):
+    """Train 4 epochs with Adam, a StepLR and shuffling; optionally stop
+    after ``stop_after`` epochs, save, rebuild everything and resume."""
+    torch.manual_seed(0)
+    X, y, _, _ = linear_data(n=40)
+
+    def build():
+        model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 1))
+        opt = torch.optim.Adam(model.parameters(), lr=3e-2)
+        sched = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+        return model, opt, sched
+
+    model, opt, sched = build()
+    kwargs = dict(loss_fn=nn.MSELoss(), batch_size=8, shuffle=True)
+    if stop_after is None:
+        fit(model, (X, y), optimizer=opt, scheduler=sched, epochs=4, **kwargs)
+        return model
+    history = fit(model, (X, y), optimizer=opt, scheduler=sched,
+                  epochs=stop_after, **kwargs)
+    path = tmp_path / "run.pt"
+    save_checkpoint(path, model, opt, stop_after, history, scheduler=sched)
+    torch.manual_seed(123)               # the process "restarts" elsewhere
+    model, opt, sched = build()
+    epoch, _ = load_checkpoint(path, model, opt, scheduler=sched)
+    assert epoch == stop_after and sched.get_last_lr() == [3e-2 * 0.5**2]
+    fit(model, (X, y), optimizer=opt, scheduler=sched, epochs=4 - epoch,
+        **kwargs)
+    return model
+
+
+def test_resuming_from_a_checkpoint_is_exact(tmp_path):
+    straight = _resumable_run(tmp_path)
+    resumed = _resumable_run(tmp_path, stop_after=2)
+    for a, b in zip(straight.parameters(), resumed.parameters()):
+        assert torch.equal(a, b)
+
+
+def test_checkpoint_without_rng_state_does_not_restore_it(tmp_path):
+    model = nn.Linear(2, 1)
+    path = tmp_path / "c.pt"
+    save_checkpoint(path, model, None, 0, History(), rng_state=False)
+    torch.manual_seed(5)
+    expected = torch.rand(3)
+    torch.manual_seed(5)
+    load_checkpoint(path, model)
+    assert torch.equal(torch.rand(3), expected)
+
+
+def test_load_checkpoint_refuses_missing_scheduler_state(tmp_path):
+    model = nn.Linear(2, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    path = tmp_path / "c.pt"
+    save_checkpoint(path, model, opt, 1, History())
+    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=1)
+    with pytest.raises(ValueError, match="scheduler was given"):
+        load_checkpoint(path, model, opt, scheduler=sched)
