@@ -2,15 +2,15 @@
 
 Keras and PyTorch store the same recurrent layers differently:
 
-=============  ===================================  ===============================
-               Keras 3 (``layer.get_weights()``)    PyTorch (``nn.RNN/LSTM/GRU``)
-=============  ===================================  ===============================
-input weights  ``kernel``, shape ``(D, G*H)``       ``weight_ih_l{k}``, ``(G*H, D)``
-recurrent      ``recurrent_kernel``, ``(H, G*H)``   ``weight_hh_l{k}``, ``(G*H, H)``
-biases         one ``bias`` ``(G*H,)``; the GRU     ``bias_ih_l{k}`` and
-               keeps two, ``(2, G*H)``              ``bias_hh_l{k}``, ``(G*H,)`` each
-gate order     LSTM i, f, c, o; GRU z, r, h         LSTM i, f, g, o; GRU r, z, n
-=============  ===================================  ===============================
+- input weights: Keras ``kernel`` ``(D, G*H)``; PyTorch ``weight_ih_l{k}``
+  ``(G*H, D)``;
+- recurrent weights: Keras ``recurrent_kernel`` ``(H, G*H)``; PyTorch
+  ``weight_hh_l{k}`` ``(G*H, H)``;
+- biases: Keras keeps one ``bias`` ``(G*H,)``, except the GRU, which keeps
+  two rows ``(2, G*H)``; PyTorch keeps ``bias_ih_l{k}`` and ``bias_hh_l{k}``,
+  ``(G*H,)`` each;
+- gate order: the LSTM's is i, f, c, o in Keras and i, f, g, o in PyTorch
+  (the same blocks); the GRU's is z, r, h in Keras and r, z, n in PyTorch.
 
 ``G`` is 1, 4 and 3 for the simple RNN, the LSTM and the GRU. Keras
 multiplies ``x @ kernel`` (row vectors), PyTorch ``W @ x`` (column vectors),
@@ -121,7 +121,7 @@ def lstm_state_dict(weights, layer=0):
 
 
 def _zr_to_rz(matrix, hidden):
-    """Reorder Keras's GRU blocks (z, r, h) along the last axis to (r, z, n)."""
+    """Reorder Keras's GRU blocks (z, r, h) on the last axis to (r, z, n)."""
     z, r, h = (matrix[..., i * hidden:(i + 1) * hidden] for i in range(3))
     return np.concatenate([r, z, h], axis=-1)
 
@@ -178,7 +178,7 @@ def dense_state_dict(weights, prefix=""):
 
 
 def stack_layers(layer_weights, cell, prefix=""):
-    """Entries of one multi-layer ``nn.RNN/LSTM/GRU`` from stacked Keras layers.
+    """Entries of one multi-layer ``nn.RNN/LSTM/GRU`` from stacked layers.
 
     Keras stacks recurrent layers as separate layers (all but the last with
     ``return_sequences=True``); PyTorch uses one module with ``num_layers``.
