@@ -39,6 +39,7 @@ __all__ = [
     "fit",
     "evaluate",
     "predict",
+    "accuracy",
     "save_checkpoint",
     "load_checkpoint",
 ]
@@ -205,6 +206,22 @@ def predict(model, X, *, batch_size=256, device=None):
 
 
 # ----------------------------------------------------------------- training
+
+def accuracy(model, X, y, *, batch_size=256, device=None):
+    """Share of examples whose highest score is the label.
+
+    ``model(X)`` returns scores ``(N, V)`` (logits or probabilities); ``y``
+    holds ``N`` integer labels. Runs like :func:`predict` (eval mode, no
+    gradients, in batches).
+    """
+    y = np.asarray(y)
+    scores = predict(model, X, batch_size=batch_size, device=device)
+    if scores.ndim != 2 or y.shape != (scores.shape[0],):
+        raise ValueError(
+            f"accuracy needs scores (N, V) and labels y (N,), got scores "
+            f"{tuple(scores.shape)} and y {y.shape}")
+    return float((scores.argmax(dim=1).numpy() == y).mean())
+
 def fit(
     model,
     train_data,

@@ -9,6 +9,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from companion.train import (
+    accuracy,
     History,
     evaluate,
     fit,
@@ -310,3 +311,17 @@ def test_load_checkpoint_refuses_missing_scheduler_state(tmp_path):
     sched = torch.optim.lr_scheduler.StepLR(opt, step_size=1)
     with pytest.raises(ValueError, match="scheduler was given"):
         load_checkpoint(path, model, opt, scheduler=sched)
+
+
+def test_accuracy_counts_argmax_hits():
+    model = nn.Linear(2, 3, bias=False)
+    with torch.no_grad():
+        model.weight.copy_(torch.eye(3, 2))     # scores = (x0, x1, 0)
+    X = torch.tensor([[1.0, 0.0], [0.0, 1.0], [-1.0, -1.0], [2.0, 1.0]])
+    assert accuracy(model, X, [0, 1, 2, 1]) == 0.75
+
+
+def test_accuracy_refuses_mismatched_labels():
+    model = nn.Linear(2, 3)
+    with pytest.raises(ValueError, match=r"labels y \(N,\)"):
+        accuracy(model, torch.zeros(4, 2), [0, 1, 2])
