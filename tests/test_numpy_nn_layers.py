@@ -8,18 +8,23 @@ import torch.nn.functional as F
 from companion import numpy_nn as nn_
 from companion.numpy_nn import numerical_gradient, relative_error
 
-RNG = np.random.default_rng(0)
+
+
+def rng_for(seed):
+    """A generator of the test's own: a failure reproduces when the test runs alone."""
+    return np.random.default_rng(seed)
 
 
 # ---------------------------------------------------------------- linear and embedding
 
 
 def test_linear_matches_torch_and_finite_differences():
-    x = RNG.standard_normal((2, 3, 4))
-    w, b = RNG.standard_normal((5, 4)), RNG.standard_normal(5)
+    rng = rng_for(10)
+    x = rng.standard_normal((2, 3, 4))
+    w, b = rng.standard_normal((5, 4)), rng.standard_normal(5)
     y, cache = nn_.linear_forward(x, w, b)
     np.testing.assert_allclose(y, F.linear(torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b)).numpy(), atol=1e-12)
-    dy = RNG.standard_normal(y.shape)
+    dy = rng.standard_normal(y.shape)
     dx, dw, db = nn_.linear_backward(dy, cache)
     f = lambda x_, w_, b_: np.sum(nn_.linear_forward(x_, w_, b_)[0] * dy)  # noqa: E731
     assert relative_error(dx, numerical_gradient(lambda v: f(v, w, b), x)) < 1e-7
@@ -29,11 +34,12 @@ def test_linear_matches_torch_and_finite_differences():
 
 
 def test_embedding_accumulates_repeated_rows():
-    w = RNG.standard_normal((5, 3))
+    rng = rng_for(11)
+    w = rng.standard_normal((5, 3))
     idx = np.array([[0, 2, 2], [4, 0, 2]])
     out, cache = nn_.embedding_forward(idx, w)
     np.testing.assert_array_equal(out, w[idx])
-    dout = RNG.standard_normal(out.shape)
+    dout = rng.standard_normal(out.shape)
     dw = nn_.embedding_backward(dout, cache)
     ref = torch.from_numpy(w).requires_grad_()
     (F.embedding(torch.from_numpy(idx), ref) * torch.from_numpy(dout)).sum().backward()
@@ -60,8 +66,9 @@ def test_layer_bad_input():
 
 
 def test_cross_entropy_matches_torch_with_ignore_index():
-    logits = RNG.standard_normal((3, 4, 6)) * 3
-    targets = RNG.integers(0, 6, (3, 4))
+    rng = rng_for(12)
+    logits = rng.standard_normal((3, 4, 6)) * 3
+    targets = rng.integers(0, 6, (3, 4))
     targets[0, 1] = targets[2, 3] = -100
     loss, dlogits = nn_.softmax_cross_entropy(logits, targets, ignore_index=-100)
     z = torch.from_numpy(logits).requires_grad_()
@@ -73,8 +80,9 @@ def test_cross_entropy_matches_torch_with_ignore_index():
 
 
 def test_cross_entropy_gradient_by_finite_differences_and_stability():
-    logits = RNG.standard_normal((5, 4))
-    y = RNG.integers(0, 4, 5)
+    rng = rng_for(13)
+    logits = rng.standard_normal((5, 4))
+    y = rng.integers(0, 4, 5)
     _, d = nn_.softmax_cross_entropy(logits, y)
     assert relative_error(d, numerical_gradient(lambda z: nn_.softmax_cross_entropy(z, y)[0], logits)) < 1e-7
     big = np.array([[1000.0, 0.0], [0.0, -1000.0]])  # no overflow thanks to the max shift
@@ -84,7 +92,8 @@ def test_cross_entropy_gradient_by_finite_differences_and_stability():
 
 
 def test_mse_matches_torch():
-    p, t = RNG.standard_normal((4, 3)), RNG.standard_normal((4, 3))
+    rng = rng_for(14)
+    p, t = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
     loss, d = nn_.mse_loss(p, t)
     pt = torch.from_numpy(p).requires_grad_()
     ref = F.mse_loss(pt, torch.from_numpy(t))
@@ -106,6 +115,19 @@ def test_loss_bad_input():
         nn_.mse_loss(np.zeros((2, 3)), np.zeros((3, 2)))
     with pytest.raises(ValueError, match=r"logits contains NaN"):
         nn_.softmax_cross_entropy(np.array([[np.nan, 0.0]]), np.array([0]))
+
+
+def test_softmax_matches_torch_and_refuses_bad_input():
+    logits = rng_for(15).standard_normal((2, 3, 5))
+    for axis in (-1, 0, 1):
+        np.testing.assert_allclose(nn_.softmax(logits, axis=axis),
+                                   torch.softmax(torch.from_numpy(logits), dim=axis).numpy(), rtol=0, atol=1e-15)
+    with pytest.raises(ValueError, match=r"logits must have at least one axis, shape \(\.\.\., C\), got shape \(\)"):
+        nn_.softmax(3.0)
+    with pytest.raises(ValueError, match=r"axis must be an int in \[-3, 3\) for logits of shape \(2, 3, 5\), got 3"):
+        nn_.softmax(logits, axis=3)
+    with pytest.raises(ValueError, match=r"logits contains NaN"):
+        nn_.softmax(np.array([np.nan, 1.0]))
 
 
 # ---------------------------------------------------------------- optimisers and clipping

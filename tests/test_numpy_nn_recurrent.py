@@ -59,24 +59,63 @@ def test_rnn_golden_two_steps():
     np.testing.assert_allclose(h_n, [[[h2]]], rtol=0, atol=1e-15)
 
 
-def test_lstm_golden_zero_weights():
-    """With all weights 0, every sigmoid gate is 1/2 and g = 0: c_t = c_{t-1} / 2, h_t = tanh(c_t) / 2."""
-    H = 3
-    params = {"weight_ih_l0": np.zeros((4 * H, 2)), "weight_hh_l0": np.zeros((4 * H, H))}
-    c0 = np.array([[[1.0, -2.0, 4.0]]])
-    out, (h_n, c_n), _ = nn_.lstm_forward(np.ones((1, 3, 2)), (np.zeros_like(c0), c0), params)
-    c = c0[0, 0] * 0.5 ** np.arange(1, 4)[:, None]
-    np.testing.assert_allclose(out[0], 0.5 * np.tanh(c), atol=1e-15)
-    np.testing.assert_allclose(c_n[0, 0], c[-1], atol=1e-15)
+def sigmoid(a):
+    return 1.0 / (1.0 + np.exp(-a))
 
 
-def test_gru_golden_zero_weights():
-    """With all weights 0: r = z = 1/2, n = 0, so h_t = h_{t-1} / 2."""
-    H = 2
-    params = {"weight_ih_l0": np.zeros((3 * H, 1)), "weight_hh_l0": np.zeros((3 * H, H))}
-    h0 = np.array([[[8.0, -4.0]]])
-    out, h_n, _ = nn_.gru_forward(np.ones((1, 3, 1)), h0, params)
-    np.testing.assert_allclose(out[0], [[4.0, -2.0], [2.0, -1.0], [1.0, -0.5]], atol=1e-15)
+def distinct_params(G, H, D):
+    """Weights and biases with a different, non-zero value in every entry, so that a swapped gate
+    block, a transposed matrix or a bias added in the wrong place changes the result."""
+    n_ih, n_hh = G * H * D, G * H * H
+    return {
+        "weight_ih_l0": np.linspace(-0.9, 0.8, n_ih).reshape(G * H, D),
+        "weight_hh_l0": np.linspace(0.7, -0.6, n_hh).reshape(G * H, H),
+        "bias_ih_l0": np.linspace(-0.5, 0.3, G * H),
+        "bias_hh_l0": np.linspace(0.4, -0.2, G * H) + 0.05,
+    }
+
+
+def test_lstm_golden_distinct_weights():
+    """The LSTM equations written out gate by gate, in torch's order i, f, g, o."""
+    H, D = 2, 3
+    p = distinct_params(4, H, D)
+    W_ih, W_hh, b_ih, b_hh = p["weight_ih_l0"], p["weight_hh_l0"], p["bias_ih_l0"], p["bias_hh_l0"]
+    x = np.array([[[1.0, -2.0, 0.5], [0.3, 0.8, -1.0], [-0.7, 0.2, 1.5]]])  # (N=1, T=3, D)
+    h, c = np.array([0.2, -0.4]), np.array([1.0, -2.0])
+    expected_h = []
+    for x_t in x[0]:
+        i = sigmoid(W_ih[0:H] @ x_t + b_ih[0:H] + W_hh[0:H] @ h + b_hh[0:H])
+        f = sigmoid(W_ih[H:2 * H] @ x_t + b_ih[H:2 * H] + W_hh[H:2 * H] @ h + b_hh[H:2 * H])
+        g = np.tanh(W_ih[2 * H:3 * H] @ x_t + b_ih[2 * H:3 * H] + W_hh[2 * H:3 * H] @ h + b_hh[2 * H:3 * H])
+        o = sigmoid(W_ih[3 * H:] @ x_t + b_ih[3 * H:] + W_hh[3 * H:] @ h + b_hh[3 * H:])
+        c = f * c + i * g
+        h = o * np.tanh(c)
+        expected_h.append(h)
+    h0, c0 = np.array([[[0.2, -0.4]]]), np.array([[[1.0, -2.0]]])
+    out, (h_n, c_n), _ = nn_.lstm_forward(x, (h0, c0), p)
+    np.testing.assert_allclose(out[0], expected_h, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(c_n[0, 0], c, rtol=0, atol=1e-15)
+    assert np.ptp(out[0]) > 0.1  # the values are far from a degenerate case
+
+
+def test_gru_golden_distinct_weights():
+    """The GRU equations written out gate by gate, in torch's order r, z, n, with b_hn inside r * (...)."""
+    H, D = 2, 3
+    p = distinct_params(3, H, D)
+    W_ih, W_hh, b_ih, b_hh = p["weight_ih_l0"], p["weight_hh_l0"], p["bias_ih_l0"], p["bias_hh_l0"]
+    x = np.array([[[1.0, -2.0, 0.5], [0.3, 0.8, -1.0], [-0.7, 0.2, 1.5]]])
+    h = np.array([0.6, -0.3])
+    expected_h = []
+    for x_t in x[0]:
+        r = sigmoid(W_ih[0:H] @ x_t + b_ih[0:H] + W_hh[0:H] @ h + b_hh[0:H])
+        z = sigmoid(W_ih[H:2 * H] @ x_t + b_ih[H:2 * H] + W_hh[H:2 * H] @ h + b_hh[H:2 * H])
+        n = np.tanh(W_ih[2 * H:] @ x_t + b_ih[2 * H:] + r * (W_hh[2 * H:] @ h + b_hh[2 * H:]))
+        h = (1 - z) * n + z * h
+        expected_h.append(h)
+    out, h_n, _ = nn_.gru_forward(x, np.array([[[0.6, -0.3]]]), p)
+    np.testing.assert_allclose(out[0], expected_h, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(h_n[0, 0], h, rtol=0, atol=1e-15)
+    assert np.ptp(out[0]) > 0.1
 
 
 def test_rnn_relu_golden():
@@ -161,6 +200,145 @@ def test_step_functions_match_finite_differences():
     da_x, da_h, dh_prev = nn_.gru_step_backward(wh, cache, w3)
     assert relative_error(da_x, numerical_gradient(lambda v: gru_loss(v, h), xw3)) < 1e-7
     assert relative_error(dh_prev, numerical_gradient(lambda v: gru_loss(xw3, v), h)) < 1e-7
+
+
+# ---------------------------------------------------------------- step functions against torch cells
+#
+# A step function takes the input term xw_t = x_t @ W_ih.T + b_ih. A torch cell
+# with input size G*H, W_ih = I and b_ih = 0 computes the same step from x_t = xw_t,
+# so autograd's gradient with respect to its input is dL/d(xw_t), its gradient
+# with respect to hx is dL/dh_{t-1}, and those of W_hh and b_hh are the sums
+# over the batch that the sequence functions form after their loop.
+
+
+def torch_step(cell_cls, G, H, w_hh, b_hh, xw, states, douts, **kw):
+    """Run one torch cell step from ``xw`` and return its outputs and gradients (float64 numpy)."""
+    cell = cell_cls(G * H, H, bias=True, **kw).double()
+    with torch.no_grad():
+        cell.weight_ih.copy_(torch.eye(G * H))
+        cell.bias_ih.zero_()
+        cell.weight_hh.copy_(torch.from_numpy(w_hh))
+        cell.bias_hh.copy_(torch.from_numpy(b_hh if b_hh is not None else np.zeros(G * H)))
+    x = torch.from_numpy(xw).requires_grad_()
+    hx = [torch.from_numpy(s).requires_grad_() for s in states]
+    outs = cell(x, hx[0] if len(hx) == 1 else tuple(hx))
+    outs = outs if isinstance(outs, tuple) else (outs,)
+    loss = sum((o * torch.from_numpy(d)).sum() for o, d in zip(outs, douts))
+    grads = torch.autograd.grad(loss, [x, *hx, cell.weight_hh, cell.bias_hh])
+    return [o.detach().numpy() for o in outs], [g.numpy() for g in grads]
+
+
+STEP_N, STEP_H = 3, 4
+
+
+def step_inputs(G, seed):
+    rng = np.random.default_rng(seed)
+    N, H = STEP_N, STEP_H
+    return (rng.standard_normal((N, G * H)), rng.standard_normal((N, H)), rng.standard_normal((N, H)),
+            rng.standard_normal((G * H, H)) * 0.5, rng.standard_normal(G * H) * 0.3,
+            rng.standard_normal((N, H)), rng.standard_normal((N, H)))
+
+
+@pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
+@pytest.mark.parametrize("bias", [True, False])
+def test_rnn_step_matches_torch_cell(nonlinearity, bias):
+    xw, h_prev, _, w_hh, b_hh, dh, _ = step_inputs(1, seed=20)
+    b_hh = b_hh if bias else None
+    h, cache = nn_.rnn_step_forward(xw, h_prev, w_hh, b_hh, nonlinearity)
+    da, dh_prev = nn_.rnn_step_backward(dh, cache, w_hh)
+    (h_t,), (dxw_t, dh_prev_t, dw_hh_t, db_hh_t) = torch_step(
+        torch.nn.RNNCell, 1, STEP_H, w_hh, b_hh, xw, [h_prev], [dh], nonlinearity=nonlinearity)
+    np.testing.assert_allclose(h, h_t, rtol=0, atol=1e-14)
+    np.testing.assert_allclose(da, dxw_t, rtol=0, atol=1e-14)  # dL/da_t = dL/d(xw_t)
+    np.testing.assert_allclose(dh_prev, dh_prev_t, rtol=0, atol=1e-14)
+    np.testing.assert_allclose(da.T @ h_prev, dw_hh_t, rtol=0, atol=1e-13)  # dW_hh = sum_n da h_{t-1}^T
+    np.testing.assert_allclose(da.sum(0), db_hh_t, rtol=0, atol=1e-14)
+    if nonlinearity == "relu":
+        assert (h == 0).any() and (h > 0).any()  # both branches of the ReLU are exercised
+
+
+def test_rnn_step_backward_matches_finite_differences():
+    xw, h_prev, _, w_hh, b_hh, dh, _ = step_inputs(1, seed=21)
+    _, cache = nn_.rnn_step_forward(xw, h_prev, w_hh, b_hh)
+    da, dh_prev = nn_.rnn_step_backward(dh, cache, w_hh)
+
+    def loss(xw_, h_):
+        return np.sum(nn_.rnn_step_forward(xw_, h_, w_hh, b_hh)[0] * dh)
+
+    assert relative_error(da, numerical_gradient(lambda v: loss(v, h_prev), xw)) < 1e-7
+    assert relative_error(dh_prev, numerical_gradient(lambda v: loss(xw, v), h_prev)) < 1e-7
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_lstm_step_matches_torch_cell(bias):
+    xw, h_prev, c_prev, w_hh, b_hh, dh, dc = step_inputs(4, seed=22)
+    b_hh = b_hh if bias else None
+    h, c, cache = nn_.lstm_step_forward(xw, h_prev, c_prev, w_hh, b_hh)
+    da, dh_prev, dc_prev = nn_.lstm_step_backward(dh, dc, cache, w_hh)
+    (h_t, c_t), (dxw_t, dh_prev_t, dc_prev_t, dw_hh_t, db_hh_t) = torch_step(
+        torch.nn.LSTMCell, 4, STEP_H, w_hh, b_hh, xw, [h_prev, c_prev], [dh, dc])
+    for ours, theirs in [(h, h_t), (c, c_t), (da, dxw_t), (dh_prev, dh_prev_t), (dc_prev, dc_prev_t),
+                         (da.T @ h_prev, dw_hh_t), (da.sum(0), db_hh_t)]:
+        np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-13)
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_gru_step_every_output_matches_torch(bias):
+    xw, h_prev, _, w_hh, b_hh, dh, _ = step_inputs(3, seed=23)
+    b_hh = b_hh if bias else None
+    H = STEP_H
+    h, cache = nn_.gru_step_forward(xw, h_prev, w_hh, b_hh)
+    da_x, da_h, dh_prev = nn_.gru_step_backward(dh, cache, w_hh)
+    (h_t,), (dxw_t, dh_prev_t, dw_hh_t, db_hh_t) = torch_step(
+        torch.nn.GRUCell, 3, H, w_hh, b_hh, xw, [h_prev], [dh])
+    np.testing.assert_allclose(h, h_t, rtol=0, atol=1e-14)
+    np.testing.assert_allclose(da_x, dxw_t, rtol=0, atol=1e-14)  # dL/d(W_ih x_t + b_ih)
+    np.testing.assert_allclose(dh_prev, dh_prev_t, rtol=0, atol=1e-14)
+    np.testing.assert_allclose(da_h.T @ h_prev, dw_hh_t, rtol=0, atol=1e-13)  # dL/dW_hh
+    np.testing.assert_allclose(da_h.sum(0), db_hh_t, rtol=0, atol=1e-14)  # dL/db_hh
+    # the cache: the activated gates [r, z, n], W_hh h_{t-1} + b_hh, and h_{t-1}
+    hw = h_prev @ w_hh.T + (b_hh if bias else 0.0)
+    r = 1 / (1 + np.exp(-(xw[:, :H] + hw[:, :H])))
+    z = 1 / (1 + np.exp(-(xw[:, H:2 * H] + hw[:, H:2 * H])))
+    n = np.tanh(xw[:, 2 * H:] + r * hw[:, 2 * H:])
+    np.testing.assert_allclose(cache.gates, np.concatenate([r, z, n], axis=1), rtol=0, atol=1e-14)
+    np.testing.assert_allclose(cache.hw, hw, rtol=0, atol=1e-14)
+    np.testing.assert_array_equal(cache.h_prev, h_prev)
+    # da_h equals da_x in the r and z blocks and r * da_x in the n block
+    np.testing.assert_array_equal(da_h[:, :2 * H], da_x[:, :2 * H])
+    np.testing.assert_allclose(da_h[:, 2 * H:], r * da_x[:, 2 * H:], rtol=0, atol=1e-15)
+
+
+STEP_BAD = [
+    (lambda a: nn_.rnn_step_forward(a["xw1"], a["h"], a["w1"][:, :3]), r"w_hh must have shape \(G\*H, H\) with G=1, got \(4, 3\)"),
+    (lambda a: nn_.rnn_step_forward(a["xw1"][:, :3], a["h"], a["w1"]), r"xw_t must have shape \(N, G\*H\) = \(3, 4\).*got \(3, 3\)"),
+    (lambda a: nn_.rnn_step_forward(a["xw1"], a["h"][:2], a["w1"]), r"xw_t must have shape \(N, G\*H\) = \(2, 4\)"),
+    (lambda a: nn_.rnn_step_forward(a["xw1"], a["h"][:, :3], a["w1"]), r"h_prev must have shape \(N, H\) = \(N, 4\).*got \(3, 3\)"),
+    (lambda a: nn_.rnn_step_forward(a["xw1"], a["h"], a["w1"], np.zeros(3)), r"b_hh must have shape \(G\*H,\) = \(4,\)"),
+    (lambda a: nn_.rnn_step_forward(a["xw1"], a["h"], a["w1"], nonlinearity="gelu"), r"nonlinearity must be one of"),
+    (lambda a: nn_.rnn_step_backward(a["h"][:2], nn_.rnn_step_forward(a["xw1"], a["h"], a["w1"])[1], a["w1"]),
+     r"dh must have shape \(N, H\) = \(3, 4\).*got \(2, 4\)"),
+    (lambda a: nn_.rnn_step_backward(a["h"], "cache", a["w1"]), r"cache must be the RNNStepCache returned by rnn_step_forward"),
+    (lambda a: nn_.lstm_step_forward(a["xw4"], a["h"], a["h"][:, :2], a["w4"]), r"c_prev must have shape \(N, H\) = \(3, 4\)"),
+    (lambda a: nn_.lstm_step_forward(a["xw4"], a["h"], a["h"], a["w1"]), r"w_hh must have shape \(G\*H, H\) with G=4, got \(4, 4\)"),
+    (lambda a: nn_.lstm_step_backward(a["h"], a["h"][:1], nn_.lstm_step_forward(a["xw4"], a["h"], a["h"], a["w4"])[2], a["w4"]),
+     r"dc must have shape \(N, H\) = \(3, 4\).*got \(1, 4\)"),
+    (lambda a: nn_.lstm_step_backward(a["h"], a["h"], nn_.rnn_step_forward(a["xw1"], a["h"], a["w1"])[1], a["w4"]),
+     r"cache must be the LSTMStepCache returned by lstm_step_forward, got RNNStepCache"),
+    (lambda a: nn_.gru_step_forward(a["xw4"], a["h"], a["w3"]), r"xw_t must have shape \(N, G\*H\) = \(3, 12\).*got \(3, 16\)"),
+    (lambda a: nn_.gru_step_forward(a["xw3"], a["h"], a["w4"]), r"w_hh must have shape \(G\*H, H\) with G=3, got \(16, 4\)"),
+    (lambda a: nn_.gru_step_backward(a["h"][:, :1], nn_.gru_step_forward(a["xw3"], a["h"], a["w3"])[1], a["w3"]),
+     r"dh must have shape \(N, H\) = \(3, 4\).*got \(3, 1\)"),
+]
+
+
+@pytest.mark.parametrize("call, match", STEP_BAD, ids=[f"case{i}" for i in range(len(STEP_BAD))])
+def test_step_functions_refuse_bad_shapes(call, match):
+    z = np.zeros
+    arrays = {"h": z((3, 4)), "xw1": z((3, 4)), "xw3": z((3, 12)), "xw4": z((3, 16)),
+              "w1": z((4, 4)), "w3": z((12, 4)), "w4": z((16, 4))}
+    with pytest.raises(ValueError, match=match):
+        call(arrays)
 
 
 # ---------------------------------------------------------------- parity with torch.nn
@@ -275,8 +453,10 @@ def test_missing_and_unexpected_param_keys(lstm_params):
         nn_.lstm_forward(x, None, {k: v for k, v in lstm_params.items() if k != "bias_hh_l1"})
     with pytest.raises(ValueError, match=r"params is missing key 'weight_ih_l0'"):
         nn_.lstm_forward(x, None, {})
-    with pytest.raises(ValueError, match=r"unexpected key 'weight_ih_l0_reverse'"):
+    with pytest.raises(ValueError, match=r"key 'weight_ih_l0_reverse': bidirectional layers are not supported"):
         nn_.lstm_forward(x, None, {**lstm_params, "weight_ih_l0_reverse": lstm_params["weight_ih_l0"]})
+    with pytest.raises(ValueError, match=r"unexpected key 'weight_xx_l0'"):
+        nn_.lstm_forward(x, None, {**lstm_params, "weight_xx_l0": lstm_params["weight_ih_l0"]})
     with pytest.raises(ValueError, match=r"params must be a dict"):
         nn_.lstm_forward(x, None, [1, 2])
     gru_params = torch_params("gru", 3, 4, 1)[1]
@@ -327,3 +507,10 @@ def test_init_params_bad_input():
         nn_.init_params("elman", 3, 5, rng=0)
     with pytest.raises(ValueError, match=r"hidden_size must be an integer >= 1, got 0"):
         nn_.init_params("rnn", 3, 0, rng=0)
+
+
+def test_lstm_with_projection_is_refused():
+    projected = {k: v.detach().numpy() for k, v in torch.nn.LSTM(3, 4, proj_size=2).state_dict().items()}
+    with pytest.raises(ValueError, match=r"params has key 'weight_hr_l0': an LSTM with projections \(proj_size > 0\) "
+                                         r"is not supported by numpy_nn"):
+        nn_.lstm_forward(np.zeros((2, 5, 3)), None, projected)

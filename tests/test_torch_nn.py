@@ -143,6 +143,111 @@ def test_three_layers_bidirectional_matches_torch(kind):
     assert_parity(ours, ref, x, random_state(kind, (6, N, H)))
 
 
+# An LSTM with projections (proj_size = P): h has P numbers, c has H.
+P = 2
+
+
+@pytest.mark.parametrize("num_layers", [1, 3])
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("bias, given_hx, ours_to_torch", [(True, True, False), (False, False, True)])
+def test_lstm_with_projection_matches_torch(num_layers, bidirectional, batch_first, bias, given_hx, ours_to_torch):
+    torch.manual_seed(12)
+    ours, ref = make_pair(
+        LAYERS, "lstm", ours_to_torch=ours_to_torch, num_layers=num_layers, bias=bias,
+        bidirectional=bidirectional, batch_first=batch_first, proj_size=P,
+    )
+    dirs = 2 if bidirectional else 1
+    x = torch.randn((N, T, D) if batch_first else (T, N, D), dtype=torch.float64)
+    hx = None
+    if given_hx:
+        hx = (torch.randn(num_layers * dirs, N, P, dtype=torch.float64),
+              torch.randn(num_layers * dirs, N, H, dtype=torch.float64))
+    out, (h_n, c_n) = ours(x, hx)
+    assert out.shape[-1] == dirs * P
+    assert h_n.shape == (num_layers * dirs, N, P) and c_n.shape == (num_layers * dirs, N, H)
+    assert_parity(ours, ref, x, hx)
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("given_hx", [False, True])
+def test_lstm_with_projection_unbatched_matches_torch(bidirectional, given_hx):
+    torch.manual_seed(13)
+    ours, ref = make_pair(LAYERS, "lstm", num_layers=2, bidirectional=bidirectional, proj_size=P)
+    LD = 2 * (2 if bidirectional else 1)
+    x = torch.randn(T, D, dtype=torch.float64)
+    hx = (torch.randn(LD, P, dtype=torch.float64), torch.randn(LD, H, dtype=torch.float64)) if given_hx else None
+    assert_parity(ours, ref, x, hx)
+
+
+def test_lstm_with_projection_state_dict_and_init_match_torch():
+    torch.manual_seed(14)
+    ours = LSTM(D, H, num_layers=2, bidirectional=True, proj_size=P)
+    torch.manual_seed(14)
+    ref = nn.LSTM(D, H, num_layers=2, bidirectional=True, proj_size=P)
+    sd_o, sd_r = ours.state_dict(), ref.state_dict()
+    assert list(sd_o) == list(sd_r)
+    assert "weight_hr_l1_reverse" in sd_o
+    assert sd_o["weight_hr_l0"].shape == (P, H)
+    assert sd_o["weight_hh_l0"].shape == (4 * H, P)
+    assert sd_o["weight_ih_l1"].shape == (4 * H, 2 * P)  # layer 1 reads both directions' h
+    for k in sd_r:
+        assert torch.equal(sd_o[k], sd_r[k]), k
+    assert repr(ours) == repr(ref)
+
+
+def test_lstm_projection_is_applied_to_h_not_c():
+    # With W_hr = [I_P 0], h_t is the first P entries of o_t * tanh(c_t).
+    torch.manual_seed(15)
+    plain = LSTM(D, H).double()
+    proj = LSTM(D, H, proj_size=H - 1).double()
+    x = torch.randn(T, N, D, dtype=torch.float64)
+    with torch.no_grad():
+        for name in ("weight_ih_l0", "bias_ih_l0", "bias_hh_l0"):
+            getattr(proj, name).copy_(getattr(plain, name))
+        plain.weight_hh_l0[:, H - 1] = 0.0  # the unit that the projection drops feeds nothing back
+        proj.weight_hh_l0.copy_(plain.weight_hh_l0[:, : H - 1])
+        proj.weight_hr_l0.copy_(torch.eye(H)[: H - 1])
+    out_p, (h_p, c_p) = proj(x)
+    out, (h, c) = plain(x)
+    assert_close(c_p, c, 1e-14)
+    assert_close(out_p, out[..., : H - 1], 1e-14)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda lib: lib.LSTM(D, H, proj_size=-1),
+        lambda lib: lib.LSTM(D, H, proj_size=H),
+        lambda lib: lib.LSTM(D, H, proj_size=H + 3),
+        lambda lib: lib.GRU(D, H, proj_size=2),
+        lambda lib: lib.RNN(D, H, proj_size=2),
+    ],
+    ids=["negative", "equal to H", "above H", "GRU", "RNN"],
+)
+def test_bad_proj_size_raises_like_torch(make):
+    import companion.torch_nn as ours
+
+    with pytest.raises(ValueError):
+        make(nn)
+    with pytest.raises(ValueError, match=r"proj_size: "):
+        make(ours)
+
+
+def test_proj_size_must_be_an_int():
+    with pytest.raises(TypeError, match=r"proj_size: expected an int, got 1.5"):
+        LSTM(D, H, proj_size=1.5)
+
+
+def test_bad_hx_shape_with_projection():
+    model = LSTM(D, H, proj_size=P)
+    x = torch.randn(T, N, D)
+    with pytest.raises(ValueError, match=r"hx\[0\]: expected shape \(1, 3, 2\) = \(num_layers \* num_directions, N, proj_size\)"):
+        model(x, (torch.zeros(1, N, H), torch.zeros(1, N, H)))
+    with pytest.raises(ValueError, match=r"hx\[1\]: expected shape \(1, 3, 6\) = \(num_layers \* num_directions, N, hidden_size\)"):
+        model(x, (torch.zeros(1, N, P), torch.zeros(1, N, P)))
+
+
 @pytest.mark.parametrize("kind", CELLS)
 @pytest.mark.parametrize("bias", [True, False])
 @pytest.mark.parametrize("batched", [True, False])

@@ -37,10 +37,18 @@ def scalar_model(w0=0.0):
     return model
 
 
-def test_get_device_is_cpu_without_cuda():
+def test_get_device_takes_the_gpu_when_there_is_one(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert get_device() == torch.device("cuda")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert get_device() == torch.device("cpu")
+
+
+def test_get_device_gives_a_device_that_runs_a_model():
     device = get_device()
-    assert isinstance(device, torch.device)
-    assert device.type == ("cuda" if torch.cuda.is_available() else "cpu")
+    model = nn.Linear(2, 1).to(device)
+    out = model(torch.ones(3, 2, device=device))
+    assert out.shape == (3, 1) and out.device.type == device.type
 
 
 def test_fit_learns_linear_regression():

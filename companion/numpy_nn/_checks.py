@@ -30,6 +30,37 @@ def check_shape(arr: np.ndarray, name: str, expected: tuple, hint: str = "") -> 
         raise ValueError(f"{name} must have shape {tuple(expected)}{extra}, got {arr.shape}")
 
 
+def check_step(gates: int, w_hh, xw_t=None, b_hh=None, **states) -> None:
+    """Shape checks of a public step function; ``w_hh`` (G*H, H) fixes H.
+
+    Each of ``states`` (keyword name -> array) must be (N, H), with the N of the
+    first one; ``xw_t`` must be (N, G*H) and ``b_hh`` (G*H,). Arrays are only
+    inspected, never copied, so views into a sequence's buffers pass through.
+    """
+    w_hh = np.asarray(w_hh)
+    if w_hh.ndim != 2 or w_hh.shape[0] != gates * w_hh.shape[1]:
+        raise ValueError(f"w_hh must have shape (G*H, H) with G={gates}, got {w_hh.shape}")
+    GH, H = w_hh.shape
+    N = None
+    for name, state in states.items():
+        shape = np.shape(state)
+        if len(shape) != 2 or shape[1] != H or (N is not None and shape[0] != N):
+            expected = f"({'N' if N is None else N}, {H})"
+            raise ValueError(f"{name} must have shape (N, H) = {expected} (H from w_hh {w_hh.shape}), got {shape}")
+        N = shape[0]
+    if xw_t is not None and np.shape(xw_t) != (N, GH):
+        raise ValueError(f"xw_t must have shape (N, G*H) = ({N}, {GH}), the input term x_t @ W_ih.T + b_ih, "
+                         f"got {np.shape(xw_t)}")
+    if b_hh is not None and np.shape(b_hh) != (GH,):
+        raise ValueError(f"b_hh must have shape (G*H,) = ({GH},) or be None, got {np.shape(b_hh)}")
+
+
+def check_cache(cache, cache_type: type, function: str) -> None:
+    """Raise unless ``cache`` is the step cache that ``function`` returns."""
+    if not isinstance(cache, cache_type):
+        raise ValueError(f"cache must be the {cache_type.__name__} returned by {function}, got {type(cache).__name__}")
+
+
 class LayerParams(NamedTuple):
     """Weights of one recurrent layer, in torch's layout: ``w_ih`` (G*H, D), ``w_hh`` (G*H, H), biases (G*H,) or None."""
 
@@ -51,6 +82,16 @@ def parse_params(params, gates: int, input_size: int, dtype, name: str = "params
     if not isinstance(params, Mapping):
         raise ValueError(f"{name} must be a dict of arrays keyed like a torch state_dict, got {type(params).__name__}")
     for key in params:
+        if key.startswith("weight_hr_l"):
+            raise ValueError(
+                f"{name} has key {key!r}: an LSTM with projections (proj_size > 0) is not supported "
+                "by numpy_nn; use companion.torch_nn.LSTM or torch.nn.LSTM"
+            )
+        if key.endswith("_reverse"):
+            raise ValueError(
+                f"{name} has key {key!r}: bidirectional layers are not supported by numpy_nn; "
+                "run the reversed sequence through a second layer, or use companion.torch_nn"
+            )
         if not _KEY.match(key):
             raise ValueError(
                 f"{name} has unexpected key {key!r}: expected weight_ih_l{{k}}, weight_hh_l{{k}}, "

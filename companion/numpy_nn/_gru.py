@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import LayerParams
+from ._checks import LayerParams, check_cache, check_step
 from ._sequence import layer_grads, project_inputs, sequence_backward, sequence_forward, sigmoid_
 
 
@@ -35,6 +35,12 @@ def gru_step_forward(xw_t, h_prev, w_hh, b_hh=None, out=None):
     arrays to write into, so that a sequence loop allocates nothing per step; ``gates`` (N, 3H)
     may be ``xw_t`` itself.
     """
+    check_step(3, w_hh, xw_t, b_hh, h_prev=h_prev)
+    return _step_forward(xw_t, h_prev, w_hh, b_hh, out)
+
+
+def _step_forward(xw_t, h_prev, w_hh, b_hh, out):
+    """:func:`gru_step_forward` without the checks, for the sequence loop."""
     H = h_prev.shape[-1]
     gates, hw, h = (None,) * 3 if out is None else out
     hw = np.matmul(w_hh, h_prev.T, out=None if hw is None else hw.T).T  # (N, 3H): W_hh h_{t-1}, column form
@@ -59,6 +65,13 @@ def gru_step_backward(dh, cache, w_hh):
     Returns ``da_x`` = dL/d(W_ih x_t + b_ih) (N, 3H), ``da_h`` = dL/d(W_hh h_{t-1} + b_hh) (N, 3H)
     and ``dh_prev`` (N, H). The two differ only in the n block: ``da_h[:, n] = r * da_x[:, n]``.
     """
+    check_cache(cache, GRUStepCache, "gru_step_forward")
+    check_step(3, w_hh, h_prev=cache.h_prev, dh=dh)
+    return _step_backward(dh, cache, w_hh)
+
+
+def _step_backward(dh, cache, w_hh):
+    """:func:`gru_step_backward` without the checks, for the sequence loop."""
     h_prev, gates, hw = cache
     H = h_prev.shape[-1]
     rz, n, hw_n = gates[:, : 2 * H], gates[:, 2 * H :], hw[:, 2 * H :]
@@ -99,7 +112,7 @@ def _layer_forward(x, state0, p):
     hs[:, 0] = h0.T
     for t in range(T):  # .T turns each (K, N) block into an (N, K) view; nothing is allocated per step
         out = (gates[t].T, hws[t].T, hs[:, t + 1].T)
-        gru_step_forward(gates[t].T, hs[:, t].T, p.w_hh, p.b_hh, out=out)
+        _step_forward(gates[t].T, hs[:, t].T, p.w_hh, p.b_hh, out=out)
     return hs, (hs[:, T].T,), GRULayerCache(x, hs, gates, hws, p)
 
 
@@ -109,7 +122,7 @@ def _layer_backward(dhs, dfinal, cache):
     da_x, da_h = np.empty((3 * H, T, N), dtype=dh.dtype), np.empty((3 * H, T, N), dtype=dh.dtype)
     dh = np.asfortranarray(dh)
     for t in reversed(range(T)):
-        dax_t, dah_t, dh = gru_step_backward(dh + dhs[:, t].T, cache.step(t), cache.p.w_hh)
+        dax_t, dah_t, dh = _step_backward(dh + dhs[:, t].T, cache.step(t), cache.p.w_hh)
         da_x[:, t], da_h[:, t] = dax_t.T, dah_t.T
     dx, grads = layer_grads(da_x, cache.x, da_h, cache.hs[:, :-1], cache.p)
     return dx, (dh,), grads

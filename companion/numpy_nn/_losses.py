@@ -14,7 +14,13 @@ from ._checks import as_float_array
 
 
 def softmax(logits, axis=-1):
-    """Numerically stable softmax: the max is subtracted before ``exp``."""
+    """Numerically stable softmax of ``logits`` (..., C) along ``axis``: the max is subtracted before ``exp``."""
+    logits = as_float_array(logits, "logits")
+    if logits.ndim < 1:
+        raise ValueError(f"logits must have at least one axis, shape (..., C), got shape {logits.shape}")
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -logits.ndim <= axis < logits.ndim:
+        raise ValueError(f"axis must be an int in [{-logits.ndim}, {logits.ndim}) for logits of shape "
+                         f"{logits.shape}, got {axis!r}")
     z = logits - logits.max(axis=axis, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=axis, keepdims=True)

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import LayerParams
+from ._checks import LayerParams, check_cache, check_step
 from ._sequence import layer_grads, project_inputs, sequence_backward, sequence_forward, sigmoid_, summed_bias
 
 
@@ -33,6 +33,12 @@ def lstm_step_forward(xw_t, h_prev, c_prev, w_hh, b_hh=None, out=None):
     ``out``, if given, is a tuple ``(gates, h, c, tanh_c)`` of arrays to write into, so that a
     sequence loop allocates nothing per step; ``gates`` (N, 4H) may be ``xw_t`` itself.
     """
+    check_step(4, w_hh, xw_t, b_hh, h_prev=h_prev, c_prev=c_prev)
+    return _step_forward(xw_t, h_prev, c_prev, w_hh, b_hh, out)
+
+
+def _step_forward(xw_t, h_prev, c_prev, w_hh, b_hh, out):
+    """:func:`lstm_step_forward` without the checks, for the sequence loop."""
     H = h_prev.shape[-1]
     gates, h, c, tanh_c = (None,) * 4 if out is None else out
     a = (w_hh @ h_prev.T).T  # (N, 4H): W_hh h_{t-1} in column form, each gate contiguous
@@ -56,6 +62,13 @@ def lstm_step_backward(dh, dc, cache, w_hh, out=None):
     Returns ``da`` = dL/da_t (N, 4H) (also dL/d(xw_t)), ``dh_prev`` and ``dc_prev`` (N, H).
     ``out``, if given, is an (N, 4H) array that receives ``da``.
     """
+    check_cache(cache, LSTMStepCache, "lstm_step_forward")
+    check_step(4, w_hh, c_prev=cache.c_prev, dh=dh, dc=dc)
+    return _step_backward(dh, dc, cache, w_hh, out)
+
+
+def _step_backward(dh, dc, cache, w_hh, out=None):
+    """:func:`lstm_step_backward` without the checks, for the sequence loop."""
     c_prev, gates, tanh_c = cache
     H = c_prev.shape[-1]
     i, f, g, o = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H : 3 * H], gates[:, 3 * H :]
@@ -99,7 +112,7 @@ def _layer_forward(x, state0, p):
     hs[:, 0], cs[0] = h0.T, c0.T
     for t in range(T):  # .T turns each (H, N) block into an (N, H) view; nothing is allocated per step
         out = (gates[t].T, hs[:, t + 1].T, cs[t + 1].T, tanh_cs[t].T)
-        lstm_step_forward(gates[t].T, hs[:, t].T, cs[t].T, p.w_hh, b, out=out)
+        _step_forward(gates[t].T, hs[:, t].T, cs[t].T, p.w_hh, b, out=out)
     return hs, (hs[:, T].T, cs[T].T), LSTMLayerCache(x, hs, cs, gates, tanh_cs, p)
 
 
@@ -109,7 +122,7 @@ def _layer_backward(dhs, dfinal, cache):
     da = np.empty((4 * H, T, N), dtype=dh.dtype)  # (4H, T, N)
     dh, dc = np.asfortranarray(dh), np.asfortranarray(dc)
     for t in reversed(range(T)):
-        da_t, dh, dc = lstm_step_backward(dh + dhs[:, t].T, dc, cache.step(t), cache.p.w_hh)
+        da_t, dh, dc = _step_backward(dh + dhs[:, t].T, dc, cache.step(t), cache.p.w_hh)
         da[:, t] = da_t.T
     dx, grads = layer_grads(da, cache.x, da, cache.hs[:, :-1], cache.p)
     return dx, (dh, dc), grads

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import LayerParams
+from ._checks import LayerParams, check_cache, check_step
 from ._sequence import layer_grads, project_inputs, sequence_backward, sequence_forward, summed_bias
 
 NONLINEARITIES = ("tanh", "relu")
@@ -36,6 +36,12 @@ def rnn_step_forward(xw_t, h_prev, w_hh, b_hh=None, nonlinearity="tanh", out=Non
     Returns ``h`` (N, H) and the step cache. ``out``, if given, is an (N, H) array that receives ``h``.
     """
     _check_nonlinearity(nonlinearity)
+    check_step(1, w_hh, xw_t, b_hh, h_prev=h_prev)
+    return _step_forward(xw_t, h_prev, w_hh, b_hh, nonlinearity, out)
+
+
+def _step_forward(xw_t, h_prev, w_hh, b_hh, nonlinearity, out):
+    """:func:`rnn_step_forward` without the checks, for the sequence loop."""
     a = (w_hh @ h_prev.T).T  # (N, H): W_hh h_{t-1}, computed in column form (see _sequence.py)
     h = np.add(a, xw_t, out=out)  # a_t = W_ih x_t + b_ih + W_hh h_{t-1} (+ b_hh)
     if b_hh is not None:
@@ -54,6 +60,13 @@ def rnn_step_backward(dh, cache, w_hh, out=None):
     The weight gradients are sums over steps, ``dW_hh = sum_t da_t^T h_{t-1}``: the sequence
     function forms them in one product after the loop. ``out``, if given, receives ``da``.
     """
+    check_cache(cache, RNNStepCache, "rnn_step_forward")
+    check_step(1, w_hh, h=cache.h, dh=dh)
+    return _step_backward(dh, cache, w_hh, out)
+
+
+def _step_backward(dh, cache, w_hh, out):
+    """:func:`rnn_step_backward` without the checks, for the sequence loop."""
     h = cache.h
     if cache.nonlinearity == "tanh":
         da = np.multiply(dh, 1.0 - h * h, out=out)  # through tanh: 1 - h**2
@@ -78,7 +91,7 @@ def _layer_forward(x, state0, p, nonlinearity):
     hs = np.empty((H, T + 1, N), dtype=x.dtype)  # (H, T+1, N)
     hs[:, 0] = h0.T
     for t in range(T):  # hs[:, t].T is h_t as an (N, H) view; nothing is allocated per step
-        rnn_step_forward(xw[t].T, hs[:, t].T, p.w_hh, b, nonlinearity, out=hs[:, t + 1].T)
+        _step_forward(xw[t].T, hs[:, t].T, p.w_hh, b, nonlinearity, out=hs[:, t + 1].T)
     return hs, (hs[:, T].T,), RNNLayerCache(x, hs, nonlinearity, p)
 
 
@@ -89,7 +102,7 @@ def _layer_backward(dhs, dfinal, cache):
     for t in reversed(range(T)):
         dh = dh + dhs[:, t].T  # dL/dh_t: from the output at t and from step t+1
         step = RNNStepCache(cache.hs[:, t + 1].T, cache.nonlinearity)
-        _, dh = rnn_step_backward(dh, step, cache.p.w_hh, out=da[:, t].T)
+        _, dh = _step_backward(dh, step, cache.p.w_hh, out=da[:, t].T)
     dx, grads = layer_grads(da, cache.x, da, cache.hs[:, :-1], cache.p)
     return dx, (dh,), grads
 

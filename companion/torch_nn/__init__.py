@@ -23,8 +23,10 @@ and the dropout masks draw from torch's global generator, exactly as
 ``torch.nn`` does, so after the same ``torch.manual_seed`` our modules start
 from the same weights as their ``torch.nn`` namesakes.
 
-Not supported: ``PackedSequence`` inputs (a ``TypeError`` says so) and the
-LSTM's ``proj_size``.
+The LSTM takes ``proj_size`` (an LSTM with projections, h_t = W_hr (o_t * tanh(c_t)),
+state shapes (L*dirs, N, P) for h and (L*dirs, N, H) for c), as ``torch.nn.LSTM`` does.
+
+Not supported: ``PackedSequence`` inputs (a ``TypeError`` says so).
 """
 
 from ._cells import GRUCell, LSTMCell, RNNCell, gru_step, lstm_step, rnn_step

@@ -49,7 +49,7 @@ def rnn_step(gx: Tensor, h: Tensor, w_hh: Tensor, nonlinearity: str = "tanh") ->
     return NONLINEARITIES[nonlinearity](a)  # (N, H)
 
 
-def lstm_step(gx: Tensor, h: Tensor, c: Tensor, w_hh: Tensor) -> tuple[Tensor, Tensor]:
+def lstm_step(gx: Tensor, h: Tensor, c: Tensor, w_hh: Tensor, w_hr: Tensor | None = None) -> tuple[Tensor, Tensor]:
     """One LSTM step with torch's gate order i, f, g, o.
 
     With ``gx = W_ih x_t + b_ih + b_hh`` (both biases folded in), (N, 4H)::
@@ -57,16 +57,19 @@ def lstm_step(gx: Tensor, h: Tensor, c: Tensor, w_hh: Tensor) -> tuple[Tensor, T
         [a_i, a_f, a_g, a_o] = gx + W_hh h_{t-1}
         i = sigmoid(a_i)    f = sigmoid(a_f)    g = tanh(a_g)    o = sigmoid(a_o)
         c_t = f * c_{t-1} + i * g
-        h_t = o * tanh(c_t)
+        h_t = o * tanh(c_t)                 # without a projection
+        h_t = W_hr (o * tanh(c_t))          # with one (LSTM with proj_size = P)
 
-    h, c: (N, H) previous hidden and cell states; w_hh: (4H, H).
-    Returns ``(h_t, c_t)``, each (N, H).
+    h: (N, H), or (N, P) with a projection; c: (N, H); w_hh: (4H, H) or (4H, P);
+    w_hr: (P, H) or None. Returns ``(h_t, c_t)``, (N, H) or (N, P), and (N, H).
     """
     a = torch.addmm(gx, h, w_hh.T)  # (N, 4H)  all four gates in one product
     a_i, a_f, a_g, a_o = a.chunk(4, dim=1)  # each (N, H)
     i, f, g, o = torch.sigmoid(a_i), torch.sigmoid(a_f), torch.tanh(a_g), torch.sigmoid(a_o)
     c = f * c + i * g  # (N, H)   forget part of the old memory, write the new
     h = o * torch.tanh(c)  # (N, H)   expose part of the memory
+    if w_hr is not None:
+        h = h @ w_hr.T  # (N, P)   project it to P < H numbers (Sak et al. 2014)
     return h, c
 
 
@@ -118,6 +121,19 @@ def check_size(name: str, value) -> None:
         raise TypeError(f"{name}: expected a positive int, got {value!r} of type {type(value).__name__}")
     if value <= 0:
         raise ValueError(f"{name}: expected a positive int, got {value}")
+
+
+def check_proj_size(proj_size, hidden_size: int, module: str) -> None:
+    """Raise unless ``proj_size`` is 0 (no projection) or, for an LSTM, an int with 0 < P < hidden_size."""
+    if isinstance(proj_size, bool) or not isinstance(proj_size, numbers.Integral):
+        raise TypeError(f"proj_size: expected an int, got {proj_size!r} of type {type(proj_size).__name__}")
+    if proj_size != 0 and module != "LSTM":
+        raise ValueError(f"proj_size: supported only by LSTM, not by {module}; got proj_size={proj_size}")
+    if proj_size < 0:
+        raise ValueError(f"proj_size: expected a positive int, or zero to disable projections, got {proj_size}")
+    if proj_size >= hidden_size:
+        raise ValueError(f"proj_size: expected a value smaller than hidden_size={hidden_size} "
+                         f"(the projection makes h_t shorter than c_t), got {proj_size}")
 
 
 def check_nonlinearity(nonlinearity) -> None:

@@ -21,9 +21,13 @@ The backward direction runs the same loop from t = T-1 down to 0, and the
 output of a bidirectional layer is ``cat([forward, backward], dim=-1)``; layer
 k > 0 reads the output of layer k-1, so its D_k is ``dirs * H``.
 
+An LSTM with ``proj_size = P > 0`` (Sak et al. 2014) multiplies each new
+hidden state by ``W_hr`` (P, H): ``h_t = W_hr (o_t * tanh(c_t))``, so h_t has P
+numbers while c_t keeps H, and ``W_hh`` and the next layer read P-vectors.
+
 The parameter names, shapes, gate orders, initialisation, forward signature and
 return values are those of ``torch.nn.RNN``, ``torch.nn.LSTM`` and ``torch.nn.GRU``
-(without ``proj_size`` and without ``PackedSequence``).
+(without ``PackedSequence``).
 """
 
 import numbers
@@ -36,6 +40,7 @@ from torch import Tensor, nn
 from ._cells import (
     add_biases,
     check_nonlinearity,
+    check_proj_size,
     check_shape,
     check_size,
     check_tensor,
@@ -61,9 +66,11 @@ class _RNNBase(nn.Module):
     """Parameters, checks and the loop over layers and directions shared by RNN, LSTM, GRU.
 
     A subclass sets ``num_gates`` and ``num_states`` (1, or 2 for the LSTM's (h, c))
-    and writes ``_direction(x, state, w_ih, w_hh, b_ih, b_hh, reverse)``, which runs
-    one layer in one direction: x (T, N, D_k), state a tuple of (N, H) tensors;
-    it returns the output (T, N, H) and the tuple of final states.
+    and writes ``_direction(x, state, *params, reverse)``, which runs one layer in
+    one direction: x (T, N, D_k), state a tuple of (N, H) tensors, params those
+    returned by ``_params``; it returns the output (T, N, H) and the final states.
+    ``proj_size`` is accepted by the LSTM only; with it, h has P = proj_size numbers
+    instead of H (``H_out`` below), the cell state c keeps H.
     """
 
     num_gates: int
@@ -80,11 +87,14 @@ class _RNNBase(nn.Module):
         bidirectional=False,
         device=None,
         dtype=None,
+        *,
+        proj_size=0,
     ):
         super().__init__()
         check_size("input_size", input_size)
         check_size("hidden_size", hidden_size)
         check_size("num_layers", num_layers)
+        check_proj_size(proj_size, hidden_size, type(self).__name__)
         if isinstance(dropout, bool) or not isinstance(dropout, numbers.Real) or not 0 <= dropout <= 1:
             raise ValueError(f"dropout: expected a number in [0, 1], got {dropout!r}")
         if dropout > 0 and num_layers == 1:
@@ -101,23 +111,22 @@ class _RNNBase(nn.Module):
         self.dropout = float(dropout)
         self.bidirectional = bool(bidirectional)
         self.num_directions = 2 if bidirectional else 1
+        self.proj_size = proj_size
 
-        G, H = self.num_gates, hidden_size
+        G, H, P = self.num_gates, hidden_size, proj_size
+        H_out = P if P > 0 else H  # the size of h_t
         kw = {"device": device, "dtype": dtype}
-        self._names = []  # _names[k][d] = (weight_ih, weight_hh, bias_ih, bias_hh) names
+        # Registration order = torch's order, so the same seed gives the same weights.
         for k in range(num_layers):
-            D_k = input_size if k == 0 else self.num_directions * H
-            names_k = []
+            D_k = input_size if k == 0 else self.num_directions * H_out
             for suffix in ["", "_reverse"][: self.num_directions]:
-                names = [f"weight_ih_l{k}{suffix}", f"weight_hh_l{k}{suffix}"]
-                setattr(self, names[0], nn.Parameter(torch.empty(G * H, D_k, **kw)))  # (G*H, D_k)
-                setattr(self, names[1], nn.Parameter(torch.empty(G * H, H, **kw)))  # (G*H, H)
+                shapes = {"weight_ih": (G * H, D_k), "weight_hh": (G * H, H_out)}
                 if self.bias:
-                    names += [f"bias_ih_l{k}{suffix}", f"bias_hh_l{k}{suffix}"]
-                    setattr(self, names[2], nn.Parameter(torch.empty(G * H, **kw)))  # (G*H,)
-                    setattr(self, names[3], nn.Parameter(torch.empty(G * H, **kw)))  # (G*H,)
-                names_k.append(names)
-            self._names.append(names_k)
+                    shapes |= {"bias_ih": (G * H,), "bias_hh": (G * H,)}
+                if P > 0:
+                    shapes["weight_hr"] = (P, H)  # the projection W_hr
+                for name, shape in shapes.items():
+                    setattr(self, f"{name}_l{k}{suffix}", nn.Parameter(torch.empty(shape, **kw)))
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -126,6 +135,8 @@ class _RNNBase(nn.Module):
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size != 0:
+            s += f", proj_size={self.proj_size}"
         if self.num_layers != 1:
             s += f", num_layers={self.num_layers}"
         if getattr(self, "nonlinearity", "tanh") != "tanh":
@@ -136,12 +147,10 @@ class _RNNBase(nn.Module):
         return s
 
     def _params(self, k: int, d: int) -> tuple:
-        """(w_ih, w_hh, b_ih, b_hh) of layer k, direction d (0 forward, 1 backward)."""
-        names = self._names[k][d]
-        w_ih, w_hh = getattr(self, names[0]), getattr(self, names[1])
-        if not self.bias:
-            return w_ih, w_hh, None, None
-        return w_ih, w_hh, getattr(self, names[2]), getattr(self, names[3])
+        """(w_ih, w_hh, b_ih, b_hh) of layer k, direction d (0 forward, 1 backward); None for absent biases."""
+        suffix = "_reverse" if d == 1 else ""
+        return tuple(getattr(self, f"{name}_l{k}{suffix}", None)
+                     for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
 
     def _check_input(self, input) -> bool:
         """Check the rank and last dimension of ``input``; return True if it is batched."""
@@ -158,15 +167,19 @@ class _RNNBase(nn.Module):
             raise ValueError(f"input: expected at least one time step, got shape {tuple(input.shape)}")
         return input.dim() == 3
 
-    def _initial_state(self, name: str, value, x: Tensor, batched: bool) -> Tensor:
-        """Return the initial state ``value`` as (L*dirs, N, H), zeros if None."""
-        LD, N, H = self.num_layers * self.num_directions, x.shape[1], self.hidden_size
+    def _initial_state(self, name: str, value, x: Tensor, batched: bool, cell_state: bool = False) -> Tensor:
+        """Return the initial state ``value`` as (L*dirs, N, H_out), zeros if None.
+
+        H_out is proj_size for h of a projected LSTM, hidden_size otherwise (and for c).
+        """
+        LD, N = self.num_layers * self.num_directions, x.shape[1]
+        H, size = (self.hidden_size, "hidden_size") if cell_state or not self.proj_size else (self.proj_size, "proj_size")
         if value is None:
             return torch.zeros(LD, N, H, dtype=x.dtype, device=x.device)
         if batched:
-            check_shape(name, value, (LD, N, H), "(num_layers * num_directions, N, hidden_size)")
+            check_shape(name, value, (LD, N, H), f"(num_layers * num_directions, N, {size})")
             return value
-        check_shape(name, value, (LD, H), "(num_layers * num_directions, hidden_size) for an unbatched input")
+        check_shape(name, value, (LD, H), f"(num_layers * num_directions, {size}) for an unbatched input")
         return value.unsqueeze(1)
 
     def _run(self, input: Tensor, hx: tuple) -> tuple[Tensor, tuple[Tensor, ...]]:
@@ -182,7 +195,8 @@ class _RNNBase(nn.Module):
         else:
             x = input  # (T, N, D)
         names = ["hx"] if self.num_states == 1 else ["hx[0]", "hx[1]"]
-        states = [self._initial_state(n, v, x, batched) for n, v in zip(names, hx)]  # (L*dirs, N, H) each
+        states = [self._initial_state(n, v, x, batched, cell_state=i == 1)
+                  for i, (n, v) in enumerate(zip(names, hx))]  # (L*dirs, N, H_out), (L*dirs, N, H)
 
         finals = []  # one tuple of num_states (N, H) tensors per layer and direction
         for k in range(self.num_layers):
@@ -236,9 +250,12 @@ class RNN(_RNNBase):
         bidirectional=False,
         device=None,
         dtype=None,
+        *,
+        proj_size=0,
     ):
         check_nonlinearity(nonlinearity)
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, device, dtype)
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
+                         device, dtype, proj_size=proj_size)
         self.nonlinearity = nonlinearity
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
@@ -272,26 +289,46 @@ class LSTM(_RNNBase):
         g_t = tanh(W_ig x_t + b_ig + W_hg h_{t-1} + b_hg)
         o_t = sigmoid(W_io x_t + b_io + W_ho h_{t-1} + b_ho)
         c_t = f_t * c_{t-1} + i_t * g_t
-        h_t = o_t * tanh(c_t)
+        h_t = o_t * tanh(c_t)                 # proj_size = 0
+        h_t = W_hr (o_t * tanh(c_t))          # proj_size = P > 0: h_t has P numbers
 
     Args: input_size (D), hidden_size (H), num_layers (L), bias, batch_first,
-    dropout (between layers, in training mode), bidirectional, device, dtype.
+    dropout (between layers, in training mode), bidirectional, proj_size (P, 0
+    for none, else 0 < P < H), device, dtype -- in the order of ``torch.nn.LSTM``.
 
     Parameters of layer k: ``weight_ih_l{k}`` (4H, D_k) = [W_ii; W_if; W_ig; W_io],
-    ``weight_hh_l{k}`` (4H, H), ``bias_ih_l{k}`` (4H,), ``bias_hh_l{k}`` (4H,),
-    with suffix ``_reverse`` for the backward direction.
+    ``weight_hh_l{k}`` (4H, H_out), ``bias_ih_l{k}`` (4H,), ``bias_hh_l{k}`` (4H,),
+    and with a projection ``weight_hr_l{k}`` (P, H); suffix ``_reverse`` for the
+    backward direction. H_out = P with a projection, else H; D_k = dirs * H_out for k > 0.
     """
 
     num_gates = 4
     num_states = 2
 
+    def __init__(
+        self,
+        input_size,
+        hidden_size,
+        num_layers=1,
+        bias=True,
+        batch_first=False,
+        dropout=0.0,
+        bidirectional=False,
+        proj_size=0,
+        device=None,
+        dtype=None,
+    ):
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
+                         device, dtype, proj_size=proj_size)
+
     def forward(self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, tuple[Tensor, Tensor]]:
         """Run the LSTM over a sequence.
 
         input: (T, N, D), or (N, T, D) if batch_first, or (T, D) unbatched;
-        hx = (h_0, c_0), each (L*dirs, N, H), or (L*dirs, H) unbatched; zeros if None.
-        Returns ``output`` (T, N, dirs*H) (or (N, T, dirs*H), or (T, dirs*H)) and
-        ``(h_n, c_n)`` with the shapes of hx.
+        hx = (h_0, c_0): h_0 (L*dirs, N, H_out), c_0 (L*dirs, N, H), or without the N
+        axis for an unbatched input; zeros if None (H_out = proj_size or hidden_size).
+        Returns ``output`` (T, N, dirs*H_out) (or (N, T, dirs*H_out), or (T, dirs*H_out))
+        and ``(h_n, c_n)`` with the shapes of hx.
         """
         if hx is None:
             hx = (None, None)
@@ -300,14 +337,19 @@ class LSTM(_RNNBase):
         output, (h_n, c_n) = self._run(input, tuple(hx))
         return output, (h_n, c_n)
 
-    def _direction(self, x, state, w_ih, w_hh, b_ih, b_hh, reverse):
-        h, c = state  # (N, H) each
+    def _params(self, k: int, d: int) -> tuple:
+        """(w_ih, w_hh, b_ih, b_hh, w_hr) of layer k, direction d; w_hr is None without a projection."""
+        suffix = "_reverse" if d == 1 else ""
+        return super()._params(k, d) + (getattr(self, f"weight_hr_l{k}{suffix}", None),)
+
+    def _direction(self, x, state, w_ih, w_hh, b_ih, b_hh, w_hr, reverse):
+        h, c = state  # (N, H_out), (N, H)
         gx = F.linear(x, w_ih, add_biases(b_ih, b_hh))  # (T, N, 4H)  all steps in one matmul
         hs = []
         for gx_t in _time_steps(gx, reverse):  # gx_t: (N, 4H)
-            h, c = lstm_step(gx_t, h, c, w_hh)  # (N, H), (N, H)
+            h, c = lstm_step(gx_t, h, c, w_hh, w_hr)  # (N, H_out), (N, H)
             hs.append(h)
-        return _stack_time(hs, reverse), (h, c)  # (T, N, H)
+        return _stack_time(hs, reverse), (h, c)  # (T, N, H_out)
 
 
 class GRU(_RNNBase):
