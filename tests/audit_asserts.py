@@ -9,7 +9,9 @@ every assert, including those after a failing one. Conditions:
 - ``busy``: while another process keeps one core busy;
 - ``threads1``: ``OMP_NUM_THREADS=1`` and ``torch.set_num_threads(1)``;
 - ``seed1000``, ``seed2000``: every integer seed given to NumPy, torch,
-  Python's ``random`` or ``companion`` shifted by 1000 or 2000.
+  Python's ``random`` or ``companion`` shifted by 1000 or 2000 (any
+  ``seedK`` works, for a closer look at one notebook), except the seed of
+  a split of real data (``load_digit_sequences``), which is part of the data.
 
 Usage::
 
@@ -29,6 +31,7 @@ import ast
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import time
@@ -75,6 +78,15 @@ if _OFFSET:
 
     _rng, _np_seed, _torch_seed, _py_seed = _np.random.default_rng, _np.random.seed, _torch.manual_seed, _random.seed
     _np.random.default_rng = lambda seed=None: _rng(_shift(seed))
+    # A split of real data is part of the data, not of the training's
+    # randomness: claims "on the chapter's split" keep their split.
+    import companion.data as _data
+    _load_digits = _data.load_digit_sequences
+
+    def _same_split(rng, **kw):
+        return _load_digits(_rng(rng) if isinstance(rng, _numbers.Integral) else rng, **kw)
+
+    _data.load_digit_sequences = _same_split
     _np.random.seed = lambda seed=None: _np_seed(_shift(seed))
     _torch.manual_seed = lambda seed: _torch_seed(_shift(seed))
     _random.seed = lambda a=None, version=2: _py_seed(_shift(a), version)
@@ -123,8 +135,8 @@ def run(condition: str, notebooks: list[Path]) -> None:
     import nbclient
     import nbformat
 
-    if condition not in CONDITIONS:
-        raise SystemExit(f"condition must be one of {CONDITIONS}, got {condition!r}")
+    if condition not in CONDITIONS and not re.fullmatch(r"seed\d+", condition):
+        raise SystemExit(f"condition must be one of {CONDITIONS} or seedK, got {condition!r}")
     OUT.mkdir(parents=True, exist_ok=True)
     out = OUT / f"{condition}.jsonl"
     if not sys.argv[3:]:
@@ -133,7 +145,7 @@ def run(condition: str, notebooks: list[Path]) -> None:
     if condition == "threads1":
         env.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
     busy = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if condition == "busy" else None
-    offset = {"seed1000": 1000, "seed2000": 2000}.get(condition, 0)
+    offset = int(condition[4:]) if condition.startswith("seed") else 0
     try:
         for path in notebooks:
             nb = nbformat.read(path, as_version=4)
@@ -162,10 +174,16 @@ def run(condition: str, notebooks: list[Path]) -> None:
             busy.kill()
 
 
-def gap(left: float, op: str, right: float) -> float | None:
-    """How far ``left op right`` is from failing, in the units of its sides (negative: it failed)."""
+def gap(left: float, op: str, right: float, log: bool) -> float | None:
+    """How far ``left op right`` is from failing (negative: it failed).
+
+    In decades (log10) when ``log``, for quantities that vary by factors
+    (gradient norms, errors), else in the units of the two sides.
+    """
     if op in ("==", "!=") or not (math.isfinite(left) and math.isfinite(right)):
         return None
+    if log:
+        left, right = math.log10(left), math.log10(right)
     return right - left if op in ("<", "<=") else left - right
 
 
@@ -182,15 +200,23 @@ def report(n: int = 10) -> None:
     rows = {}  # (nb, cell, line, pair index, text) -> {condition: (left, op, right, gap)}
     failed = []
     present = [c for c in CONDITIONS if (OUT / f"{c}.jsonl").exists()]
+    present += sorted(p.stem for p in OUT.glob("seed*.jsonl") if p.stem not in CONDITIONS)
     for condition in present:
         for line in (OUT / f"{condition}.jsonl").read_text().splitlines():
             r = json.loads(line)
             if r["ok"] is not True:
                 failed.append((condition, r["nb"], r["cell"], r["line"], r["text"], r["ok"]))
-            for k, (left, op, right) in enumerate(r["pairs"]):
-                g = gap(left, op, right)
-                if g is not None:
-                    rows.setdefault((r["nb"], r["cell"], r["line"], k, r["text"]), {})[condition] = (left, op, right, g)
+            for k, pair in enumerate(r["pairs"]):
+                rows.setdefault((r["nb"], r["cell"], r["line"], k, r["text"]), {})[condition] = pair
+    # a comparison is measured in decades when both sides are positive in
+    # every condition and span more than a factor of 10 across them
+    for key, per in rows.items():
+        values = [v for left, _, right in per.values() for v in (left, right)]
+        positive = all(v > 0 and math.isfinite(v) for v in values)
+        log = positive and max(values) / min(values) > 10
+        per.update({c: (left, op, right, gap(left, op, right, log)) for c, (left, op, right) in per.items()})
+    rows = {k: {c: v for c, v in per.items() if v[3] is not None} for k, per in rows.items()}
+    rows = {k: per for k, per in rows.items() if per}
     print(f"{len(rows)} comparisons recorded; conditions: {', '.join(present)}")
     print(f"\nFailed or raised ({len(set(failed))}):")
     for f in sorted(set(failed)):
