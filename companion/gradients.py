@@ -107,8 +107,8 @@ def _layer(params, x, h0):
     if len(layers) != 1:
         raise ValueError(f"params must describe one layer (keys ending in _l0), got {len(layers)} layers")
     p = layers[0]
-    H = p.w_hh.shape[1]
-    b = np.zeros(H) if p.b_ih is None else p.b_ih + p.b_hh
+    H = p["weight_hh"].shape[1]
+    b = p["bias_ih"] + p["bias_hh"] if "bias_ih" in p else np.zeros(H)
     if h0 is None:
         h = np.zeros((N, H))
     else:
@@ -116,7 +116,7 @@ def _layer(params, x, h0):
         if h.shape != (1, N, H):
             raise ValueError(f"h0 must have shape (1, N, H) = {(1, N, H)} (L=1), got {h.shape}")
         h = h[0]
-    return x, h, p.w_ih, p.w_hh, b
+    return x, h, p["weight_ih"], p["weight_hh"], b
 
 
 # ---------------------------------------------------------------- forward

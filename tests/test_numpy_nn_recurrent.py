@@ -171,174 +171,189 @@ def test_gradients_match_finite_differences(cell, N, T, D, H, L, bias):
         assert relative_error(grads[key], num) < 1e-7, key
 
 
-def test_step_functions_match_finite_differences():
-    """The step backward functions on their own, with da mapped back to the weights by hand."""
-    rng = np.random.default_rng(3)
-    N, H = 2, 3
-    xw = rng.standard_normal((N, 4 * H))
-    h, c = rng.standard_normal((N, H)), rng.standard_normal((N, H))
-    w_hh = rng.standard_normal((4 * H, H)) * 0.5
-    wh, wc = rng.standard_normal((N, H)), rng.standard_normal((N, H))
-
-    def loss(xw_, h_, c_):
-        h1, c1, _ = nn_.lstm_step_forward(xw_, h_, c_, w_hh)
-        return np.sum(h1 * wh) + np.sum(c1 * wc)
-
-    _, _, cache = nn_.lstm_step_forward(xw.copy(), h, c, w_hh)
-    da, dh_prev, dc_prev = nn_.lstm_step_backward(wh, wc, cache, w_hh)
-    assert relative_error(da, numerical_gradient(lambda v: loss(v, h, c), xw)) < 1e-7
-    assert relative_error(dh_prev, numerical_gradient(lambda v: loss(xw, v, c), h)) < 1e-7
-    assert relative_error(dc_prev, numerical_gradient(lambda v: loss(xw, h, v), c)) < 1e-7
-
-    xw3, w3 = rng.standard_normal((N, 3 * H)), rng.standard_normal((3 * H, H)) * 0.5
-    b3 = rng.standard_normal(3 * H)
-
-    def gru_loss(xw_, h_):
-        return np.sum(nn_.gru_step_forward(xw_, h_, w3, b3)[0] * wh)
-
-    _, cache = nn_.gru_step_forward(xw3, h, w3, b3)
-    da_x, da_h, dh_prev = nn_.gru_step_backward(wh, cache, w3)
-    assert relative_error(da_x, numerical_gradient(lambda v: gru_loss(v, h), xw3)) < 1e-7
-    assert relative_error(dh_prev, numerical_gradient(lambda v: gru_loss(xw3, v), h)) < 1e-7
-
-
-# ---------------------------------------------------------------- step functions against torch cells
+# ---------------------------------------------------------------- step functions
 #
-# A step function takes the input term xw_t = x_t @ W_ih.T + b_ih. A torch cell
-# with input size G*H, W_ih = I and b_ih = 0 computes the same step from x_t = xw_t,
-# so autograd's gradient with respect to its input is dL/d(xw_t), its gradient
-# with respect to hx is dL/dh_{t-1}, and those of W_hh and b_hh are the sums
-# over the batch that the sequence functions form after their loop.
+# Each step takes x_t (N, D), the previous state and one cell's parameters keyed
+# like torch.nn.RNNCell/LSTMCell/GRUCell.state_dict(), and its backward returns
+# every gradient: of x_t, of the previous state(s) and of each parameter.
+
+STEP_CELLS = {  # name: (torch cell class, G, extra kwargs of the torch cell and of our step)
+    "rnn_tanh": (torch.nn.RNNCell, 1, {"nonlinearity": "tanh"}),
+    "rnn_relu": (torch.nn.RNNCell, 1, {"nonlinearity": "relu"}),
+    "lstm": (torch.nn.LSTMCell, 4, {}),
+    "gru": (torch.nn.GRUCell, 3, {}),
+}
+STEP_N, STEP_D, STEP_H = 3, 5, 4
 
 
-def torch_step(cell_cls, G, H, w_hh, b_hh, xw, states, douts, **kw):
-    """Run one torch cell step from ``xw`` and return its outputs and gradients (float64 numpy)."""
-    cell = cell_cls(G * H, H, bias=True, **kw).double()
-    with torch.no_grad():
-        cell.weight_ih.copy_(torch.eye(G * H))
-        cell.bias_ih.zero_()
-        cell.weight_hh.copy_(torch.from_numpy(w_hh))
-        cell.bias_hh.copy_(torch.from_numpy(b_hh if b_hh is not None else np.zeros(G * H)))
-    x = torch.from_numpy(xw).requires_grad_()
-    hx = [torch.from_numpy(s).requires_grad_() for s in states]
-    outs = cell(x, hx[0] if len(hx) == 1 else tuple(hx))
-    outs = outs if isinstance(outs, tuple) else (outs,)
-    loss = sum((o * torch.from_numpy(d)).sum() for o, d in zip(outs, douts))
-    grads = torch.autograd.grad(loss, [x, *hx, cell.weight_hh, cell.bias_hh])
-    return [o.detach().numpy() for o in outs], [g.numpy() for g in grads]
+def step_forward(cell, x_t, states, params):
+    """Our step: returns the list of new states and the cache."""
+    kw = STEP_CELLS[cell][2]
+    if cell == "lstm":
+        (h, c), cache = nn_.lstm_step_forward(x_t, tuple(states), params)
+        return [h, c], cache
+    fwd = nn_.rnn_step_forward if cell.startswith("rnn") else nn_.gru_step_forward
+    h, cache = fwd(x_t, states[0], params, **kw)
+    return [h], cache
 
 
-STEP_N, STEP_H = 3, 4
+def step_backward(cell, dstates, cache):
+    """Our step backward: returns dx_t, the list of state gradients and the grads dict."""
+    if cell == "lstm":
+        dx_t, (dh_prev, dc_prev), grads = nn_.lstm_step_backward(tuple(dstates), cache)
+        return dx_t, [dh_prev, dc_prev], grads
+    bwd = nn_.rnn_step_backward if cell.startswith("rnn") else nn_.gru_step_backward
+    dx_t, dh_prev, grads = bwd(dstates[0], cache)
+    return dx_t, [dh_prev], grads
 
 
-def step_inputs(G, seed):
+def step_case(cell, bias, seed):
+    """A torch cell in float64, our params copied from it, x_t, states and upstream gradients."""
+    cls, G, kw = STEP_CELLS[cell]
+    torch.manual_seed(seed)
+    ref = cls(STEP_D, STEP_H, bias=bias, **kw).double()
+    params = {k: v.detach().numpy().copy() for k, v in ref.state_dict().items()}
     rng = np.random.default_rng(seed)
-    N, H = STEP_N, STEP_H
-    return (rng.standard_normal((N, G * H)), rng.standard_normal((N, H)), rng.standard_normal((N, H)),
-            rng.standard_normal((G * H, H)) * 0.5, rng.standard_normal(G * H) * 0.3,
-            rng.standard_normal((N, H)), rng.standard_normal((N, H)))
+    n_states = 2 if cell == "lstm" else 1
+    x_t = rng.standard_normal((STEP_N, STEP_D))
+    states = [rng.standard_normal((STEP_N, STEP_H)) for _ in range(n_states)]
+    douts = [rng.standard_normal((STEP_N, STEP_H)) for _ in range(n_states)]
+    return ref, params, x_t, states, douts
 
 
-@pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
+@pytest.mark.parametrize("cell", STEP_CELLS)
 @pytest.mark.parametrize("bias", [True, False])
-def test_rnn_step_matches_torch_cell(nonlinearity, bias):
-    xw, h_prev, _, w_hh, b_hh, dh, _ = step_inputs(1, seed=20)
-    b_hh = b_hh if bias else None
-    h, cache = nn_.rnn_step_forward(xw, h_prev, w_hh, b_hh, nonlinearity)
-    da, dh_prev = nn_.rnn_step_backward(dh, cache, w_hh)
-    (h_t,), (dxw_t, dh_prev_t, dw_hh_t, db_hh_t) = torch_step(
-        torch.nn.RNNCell, 1, STEP_H, w_hh, b_hh, xw, [h_prev], [dh], nonlinearity=nonlinearity)
-    np.testing.assert_allclose(h, h_t, rtol=0, atol=1e-14)
-    np.testing.assert_allclose(da, dxw_t, rtol=0, atol=1e-14)  # dL/da_t = dL/d(xw_t)
-    np.testing.assert_allclose(dh_prev, dh_prev_t, rtol=0, atol=1e-14)
-    np.testing.assert_allclose(da.T @ h_prev, dw_hh_t, rtol=0, atol=1e-13)  # dW_hh = sum_n da h_{t-1}^T
-    np.testing.assert_allclose(da.sum(0), db_hh_t, rtol=0, atol=1e-14)
-    if nonlinearity == "relu":
-        assert (h == 0).any() and (h > 0).any()  # both branches of the ReLU are exercised
+def test_step_matches_torch_cell(cell, bias):
+    """Outputs, dx_t, the state gradients and every weight gradient equal torch's, in float64."""
+    ref, params, x_t, states, douts = step_case(cell, bias, seed=20)
+    new, cache = step_forward(cell, x_t, states, params)
+    dx_t, dstates, grads = step_backward(cell, douts, cache)
+
+    x = torch.from_numpy(x_t).requires_grad_()
+    hx = [torch.from_numpy(s).requires_grad_() for s in states]
+    out = ref(x, hx[0] if len(hx) == 1 else tuple(hx))
+    out = out if isinstance(out, tuple) else (out,)
+    loss = sum((o * torch.from_numpy(d)).sum() for o, d in zip(out, douts))
+    names = list(dict(ref.named_parameters()))
+    t_grads = torch.autograd.grad(loss, [x, *hx, *ref.parameters()])
+    for ours, theirs in zip(new, out):
+        np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=0, atol=1e-13)
+    np.testing.assert_allclose(dx_t, t_grads[0].numpy(), rtol=0, atol=1e-13)
+    for ours, theirs in zip(dstates, t_grads[1:1 + len(hx)]):
+        np.testing.assert_allclose(ours, theirs.numpy(), rtol=0, atol=1e-13)
+    assert list(grads) == names == list(params)  # the grads are keyed like the params
+    for name, theirs in zip(names, t_grads[1 + len(hx):]):
+        np.testing.assert_allclose(grads[name], theirs.numpy(), rtol=0, atol=1e-12, err_msg=name)
+    if cell == "rnn_relu":
+        assert (new[0] == 0).any() and (new[0] > 0).any()  # both branches of the ReLU are used
 
 
-def test_rnn_step_backward_matches_finite_differences():
-    xw, h_prev, _, w_hh, b_hh, dh, _ = step_inputs(1, seed=21)
-    _, cache = nn_.rnn_step_forward(xw, h_prev, w_hh, b_hh)
-    da, dh_prev = nn_.rnn_step_backward(dh, cache, w_hh)
+@pytest.mark.parametrize("cell", STEP_CELLS)
+def test_step_backward_matches_finite_differences(cell):
+    """Every gradient a step returns, checked by centred differences of a scalar loss."""
+    _, params, x_t, states, douts = step_case(cell, True, seed=21)
 
-    def loss(xw_, h_):
-        return np.sum(nn_.rnn_step_forward(xw_, h_, w_hh, b_hh)[0] * dh)
+    def loss(x_t, states, params):
+        new, _ = step_forward(cell, x_t, states, params)
+        return sum(np.sum(n * d) for n, d in zip(new, douts))
 
-    assert relative_error(da, numerical_gradient(lambda v: loss(v, h_prev), xw)) < 1e-7
-    assert relative_error(dh_prev, numerical_gradient(lambda v: loss(xw, v), h_prev)) < 1e-7
-
-
-@pytest.mark.parametrize("bias", [True, False])
-def test_lstm_step_matches_torch_cell(bias):
-    xw, h_prev, c_prev, w_hh, b_hh, dh, dc = step_inputs(4, seed=22)
-    b_hh = b_hh if bias else None
-    h, c, cache = nn_.lstm_step_forward(xw, h_prev, c_prev, w_hh, b_hh)
-    da, dh_prev, dc_prev = nn_.lstm_step_backward(dh, dc, cache, w_hh)
-    (h_t, c_t), (dxw_t, dh_prev_t, dc_prev_t, dw_hh_t, db_hh_t) = torch_step(
-        torch.nn.LSTMCell, 4, STEP_H, w_hh, b_hh, xw, [h_prev, c_prev], [dh, dc])
-    for ours, theirs in [(h, h_t), (c, c_t), (da, dxw_t), (dh_prev, dh_prev_t), (dc_prev, dc_prev_t),
-                         (da.T @ h_prev, dw_hh_t), (da.sum(0), db_hh_t)]:
-        np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-13)
+    _, cache = step_forward(cell, x_t, states, params)
+    dx_t, dstates, grads = step_backward(cell, douts, cache)
+    assert relative_error(dx_t, numerical_gradient(lambda v: loss(v, states, params), x_t)) < 1e-7
+    for i, ds in enumerate(dstates):
+        num = numerical_gradient(lambda v: loss(x_t, states[:i] + [v] + states[i + 1:], params), states[i])
+        assert relative_error(ds, num) < 1e-7
+    for key in params:
+        num = numerical_gradient(lambda v, key=key: loss(x_t, states, {**params, key: v}), params[key])
+        assert relative_error(grads[key], num) < 1e-7, key
 
 
-@pytest.mark.parametrize("bias", [True, False])
-def test_gru_step_every_output_matches_torch(bias):
-    xw, h_prev, _, w_hh, b_hh, dh, _ = step_inputs(3, seed=23)
-    b_hh = b_hh if bias else None
+def test_gru_step_cache_holds_the_gates():
+    """The GRU cache: r, z, n, W_hn h + b_hn and the inputs, as the equations give them."""
+    _, p, x_t, (h_prev,), _ = step_case("gru", True, seed=23)
     H = STEP_H
-    h, cache = nn_.gru_step_forward(xw, h_prev, w_hh, b_hh)
-    da_x, da_h, dh_prev = nn_.gru_step_backward(dh, cache, w_hh)
-    (h_t,), (dxw_t, dh_prev_t, dw_hh_t, db_hh_t) = torch_step(
-        torch.nn.GRUCell, 3, H, w_hh, b_hh, xw, [h_prev], [dh])
-    np.testing.assert_allclose(h, h_t, rtol=0, atol=1e-14)
-    np.testing.assert_allclose(da_x, dxw_t, rtol=0, atol=1e-14)  # dL/d(W_ih x_t + b_ih)
-    np.testing.assert_allclose(dh_prev, dh_prev_t, rtol=0, atol=1e-14)
-    np.testing.assert_allclose(da_h.T @ h_prev, dw_hh_t, rtol=0, atol=1e-13)  # dL/dW_hh
-    np.testing.assert_allclose(da_h.sum(0), db_hh_t, rtol=0, atol=1e-14)  # dL/db_hh
-    # the cache: the activated gates [r, z, n], W_hh h_{t-1} + b_hh, and h_{t-1}
-    hw = h_prev @ w_hh.T + (b_hh if bias else 0.0)
+    _, cache = nn_.gru_step_forward(x_t, h_prev, p)
+    xw = x_t @ p["weight_ih"].T + p["bias_ih"]
+    hw = h_prev @ p["weight_hh"].T + p["bias_hh"]
     r = 1 / (1 + np.exp(-(xw[:, :H] + hw[:, :H])))
     z = 1 / (1 + np.exp(-(xw[:, H:2 * H] + hw[:, H:2 * H])))
     n = np.tanh(xw[:, 2 * H:] + r * hw[:, 2 * H:])
-    np.testing.assert_allclose(cache.gates, np.concatenate([r, z, n], axis=1), rtol=0, atol=1e-14)
-    np.testing.assert_allclose(cache.hw, hw, rtol=0, atol=1e-14)
+    for ours, expected in ((cache.r, r), (cache.z, z), (cache.n, n), (cache.hn, hw[:, 2 * H:])):
+        np.testing.assert_allclose(ours, expected, rtol=0, atol=1e-14)
     np.testing.assert_array_equal(cache.h_prev, h_prev)
-    # da_h equals da_x in the r and z blocks and r * da_x in the n block
-    np.testing.assert_array_equal(da_h[:, :2 * H], da_x[:, :2 * H])
-    np.testing.assert_allclose(da_h[:, 2 * H:], r * da_x[:, 2 * H:], rtol=0, atol=1e-15)
+    np.testing.assert_array_equal(cache.x_t, x_t)
 
 
+def test_sequence_cache_is_the_steps_stacked_over_time():
+    """A layer cache holds (N, T, ...) arrays; its step(t) is the cache the step function returns."""
+    m, params = torch_params("lstm", 3, 4, 1)
+    x = np.random.default_rng(5).standard_normal((2, 6, 3))
+    out, _, cache = nn_.lstm_forward(x, None, params)
+    layer = cache.layers[0]
+    assert layer.f.shape == (2, 6, 4) and layer.h.shape == (2, 7, 4) and layer.x.shape == (2, 6, 3)
+    cell = {k[:-3]: v for k, v in params.items()}
+    h = c = np.zeros((2, 4))
+    for t in range(6):
+        (h, c), step = nn_.lstm_step_forward(x[:, t], (h, c), cell)
+        for name in ("i", "f", "g", "o", "tanh_c", "h_prev", "c_prev", "x_t"):
+            np.testing.assert_allclose(getattr(layer.step(t), name), getattr(step, name), rtol=0, atol=1e-15)
+    np.testing.assert_allclose(out, layer.h[:, 1:], rtol=0, atol=0)
+
+
+def test_sigmoid_does_not_overflow_and_matches_torch():
+    a = np.concatenate([[-800.0, 800.0], np.linspace(-40, 40, 10001)])
+    with np.errstate(over="raise", invalid="raise"):
+        s = nn_.sigmoid(a)
+    np.testing.assert_allclose(s, torch.sigmoid(torch.from_numpy(a)).numpy(), rtol=0, atol=3e-16)
+
+
+Z = np.zeros
 STEP_BAD = [
-    (lambda a: nn_.rnn_step_forward(a["xw1"], a["h"], a["w1"][:, :3]), r"w_hh must have shape \(G\*H, H\) with G=1, got \(4, 3\)"),
-    (lambda a: nn_.rnn_step_forward(a["xw1"][:, :3], a["h"], a["w1"]), r"xw_t must have shape \(N, G\*H\) = \(3, 4\).*got \(3, 3\)"),
-    (lambda a: nn_.rnn_step_forward(a["xw1"], a["h"][:2], a["w1"]), r"xw_t must have shape \(N, G\*H\) = \(2, 4\)"),
-    (lambda a: nn_.rnn_step_forward(a["xw1"], a["h"][:, :3], a["w1"]), r"h_prev must have shape \(N, H\) = \(N, 4\).*got \(3, 3\)"),
-    (lambda a: nn_.rnn_step_forward(a["xw1"], a["h"], a["w1"], np.zeros(3)), r"b_hh must have shape \(G\*H,\) = \(4,\)"),
-    (lambda a: nn_.rnn_step_forward(a["xw1"], a["h"], a["w1"], nonlinearity="gelu"), r"nonlinearity must be one of"),
-    (lambda a: nn_.rnn_step_backward(a["h"][:2], nn_.rnn_step_forward(a["xw1"], a["h"], a["w1"])[1], a["w1"]),
-     r"dh must have shape \(N, H\) = \(3, 4\).*got \(2, 4\)"),
-    (lambda a: nn_.rnn_step_backward(a["h"], "cache", a["w1"]), r"cache must be the RNNStepCache returned by rnn_step_forward"),
-    (lambda a: nn_.lstm_step_forward(a["xw4"], a["h"], a["h"][:, :2], a["w4"]), r"c_prev must have shape \(N, H\) = \(3, 4\)"),
-    (lambda a: nn_.lstm_step_forward(a["xw4"], a["h"], a["h"], a["w1"]), r"w_hh must have shape \(G\*H, H\) with G=4, got \(4, 4\)"),
-    (lambda a: nn_.lstm_step_backward(a["h"], a["h"][:1], nn_.lstm_step_forward(a["xw4"], a["h"], a["h"], a["w4"])[2], a["w4"]),
-     r"dc must have shape \(N, H\) = \(3, 4\).*got \(1, 4\)"),
-    (lambda a: nn_.lstm_step_backward(a["h"], a["h"], nn_.rnn_step_forward(a["xw1"], a["h"], a["w1"])[1], a["w4"]),
-     r"cache must be the LSTMStepCache returned by lstm_step_forward, got RNNStepCache"),
-    (lambda a: nn_.gru_step_forward(a["xw4"], a["h"], a["w3"]), r"xw_t must have shape \(N, G\*H\) = \(3, 12\).*got \(3, 16\)"),
-    (lambda a: nn_.gru_step_forward(a["xw3"], a["h"], a["w4"]), r"w_hh must have shape \(G\*H, H\) with G=3, got \(16, 4\)"),
-    (lambda a: nn_.gru_step_backward(a["h"][:, :1], nn_.gru_step_forward(a["xw3"], a["h"], a["w3"])[1], a["w3"]),
-     r"dh must have shape \(N, H\) = \(3, 4\).*got \(3, 1\)"),
+    (lambda: nn_.rnn_step_forward(Z((3, 5)), Z((3, 4)), {"weight_ih": Z((4, 5)), "weight_hh": Z((4, 3))}),
+     r"params\['weight_hh'\] must have shape \(3, 3\) for G=1, H=3, got \(4, 3\)"),
+    (lambda: nn_.rnn_step_forward(Z((3, 6)), Z((3, 4)), {"weight_ih": Z((4, 5)), "weight_hh": Z((4, 4))}),
+     r"params\['weight_ih'\] must have shape \(4, 6\) for G=1, H=4, D=6, got \(4, 5\)"),
+    (lambda: nn_.rnn_step_forward(Z((3, 5)), Z((2, 4)), {"weight_ih": Z((4, 5)), "weight_hh": Z((4, 4))}),
+     r"h_prev must have shape \(3, 4\) \(N, H\): N from x_t, H from params\['weight_hh'\], got \(2, 4\)"),
+    (lambda: nn_.rnn_step_forward(Z(5), Z((3, 4)), {"weight_ih": Z((4, 5)), "weight_hh": Z((4, 4))}),
+     r"x_t must have 2 dimensions, got shape \(5,\)"),
+    (lambda: nn_.rnn_step_forward(Z((3, 5)), Z((3, 4)), {"weight_ih": Z((4, 5)), "weight_hh": Z((4, 4)),
+                                                        "bias_ih": Z(4)}),
+     r"params must have both bias_ih and bias_hh, or neither"),
+    (lambda: nn_.rnn_step_forward(Z((3, 5)), Z((3, 4)), {"weight_ih_l0": Z((4, 5)), "weight_hh": Z((4, 4))}),
+     r"params has unexpected key 'weight_ih_l0'"),
+    (lambda: nn_.rnn_step_forward(Z((3, 5)), Z((3, 4)), {"weight_ih": Z((4, 5)), "weight_hh": Z((4, 4))},
+                                  nonlinearity="gelu"), r"nonlinearity must be one of"),
+    (lambda: nn_.rnn_step_backward(Z((2, 4)), nn_.rnn_step_forward(
+        Z((3, 5)), Z((3, 4)), {"weight_ih": Z((4, 5)), "weight_hh": Z((4, 4))})[1]),
+     r"dh must have shape \(3, 4\) \(N, H\), the shape of the step's output, got \(2, 4\)"),
+    (lambda: nn_.rnn_step_backward(Z((3, 4)), "cache"), r"cache must be the RNNStepCache returned by rnn_step_forward"),
+    (lambda: nn_.lstm_step_forward(Z((3, 5)), Z((3, 4)), {"weight_ih": Z((16, 5)), "weight_hh": Z((16, 4))}),
+     r"state must be a pair \(h_prev, c_prev\)"),
+    (lambda: nn_.lstm_step_forward(Z((3, 5)), (Z((3, 4)), Z((3, 2))), {"weight_ih": Z((16, 5)),
+                                                                      "weight_hh": Z((16, 4))}),
+     r"c_prev must have shape \(3, 4\)"),
+    (lambda: nn_.lstm_step_forward(Z((3, 5)), (Z((3, 4)), Z((3, 4))), {"weight_ih": Z((12, 5)),
+                                                                      "weight_hh": Z((12, 4))}),
+     r"params\['weight_hh'\] must have shape \(16, 4\) for G=4, H=4, got \(12, 4\)"),
+    (lambda: nn_.lstm_step_backward((Z((3, 4)), Z((1, 4))), nn_.lstm_step_forward(
+        Z((3, 5)), (Z((3, 4)), Z((3, 4))), {"weight_ih": Z((16, 5)), "weight_hh": Z((16, 4))})[1]),
+     r"dc must have shape \(3, 4\).*got \(1, 4\)"),
+    (lambda: nn_.lstm_step_backward((Z((3, 4)), Z((3, 4))), nn_.gru_step_forward(
+        Z((3, 5)), Z((3, 4)), {"weight_ih": Z((12, 5)), "weight_hh": Z((12, 4))})[1]),
+     r"cache must be the LSTMStepCache returned by lstm_step_forward, got GRUStepCache"),
+    (lambda: nn_.gru_step_forward(Z((3, 5)), Z((3, 4)), {"weight_ih": Z((16, 5)), "weight_hh": Z((16, 4))}),
+     r"params\['weight_hh'\] must have shape \(12, 4\) for G=3, H=4, got \(16, 4\)"),
+    (lambda: nn_.gru_step_backward(Z((3, 1)), nn_.gru_step_forward(
+        Z((3, 5)), Z((3, 4)), {"weight_ih": Z((12, 5)), "weight_hh": Z((12, 4))})[1]),
+     r"dh must have shape \(3, 4\).*got \(3, 1\)"),
 ]
 
 
 @pytest.mark.parametrize("call, match", STEP_BAD, ids=[f"case{i}" for i in range(len(STEP_BAD))])
-def test_step_functions_refuse_bad_shapes(call, match):
-    z = np.zeros
-    arrays = {"h": z((3, 4)), "xw1": z((3, 4)), "xw3": z((3, 12)), "xw4": z((3, 16)),
-              "w1": z((4, 4)), "w3": z((12, 4)), "w4": z((16, 4))}
+def test_step_functions_refuse_bad_input(call, match):
     with pytest.raises(ValueError, match=match):
-        call(arrays)
+        call()
 
 
 # ---------------------------------------------------------------- parity with torch.nn
@@ -460,7 +475,7 @@ def test_missing_and_unexpected_param_keys(lstm_params):
     with pytest.raises(ValueError, match=r"params must be a dict"):
         nn_.lstm_forward(x, None, [1, 2])
     gru_params = torch_params("gru", 3, 4, 1)[1]
-    with pytest.raises(ValueError, match=r"params\['weight_ih_l0'\] must have shape \(16, 3\) for G=4, H=4, D=3, got \(12, 3\)"):
+    with pytest.raises(ValueError, match=r"params\['weight_hh_l0'\] must have shape \(16, 4\) for G=4, H=4, got \(12, 4\)"):
         nn_.lstm_forward(x, None, gru_params)  # GRU weights have 3H rows, an LSTM's 4H
 
 

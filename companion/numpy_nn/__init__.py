@@ -1,12 +1,28 @@
 """Recurrent networks in NumPy with every backward pass written by hand.
 
-Parameters and gradients are dicts keyed and shaped like the ``state_dict()`` of
-``torch.nn.RNN/LSTM/GRU`` (``batch_first=True``), so
-``{k: v.detach().numpy() for k, v in m.state_dict().items()}`` is a valid parameter set.
-Shapes: x (N, T, D); states (L, N, H); ``weight_ih_l{k}`` (G*H, D); ``weight_hh_l{k}`` (G*H, H).
-Convention: ``a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh``.
+Two levels, as in CS231n's ``rnn_layers.py``:
+
+- a **step** takes one time step and the parameters of one cell, keyed like
+  ``torch.nn.RNNCell/LSTMCell/GRUCell(D, H).state_dict()`` (``weight_ih`` (G*H, D),
+  ``weight_hh`` (G*H, H), ``bias_ih``, ``bias_hh`` (G*H,); no bias keys: ``bias=False``)::
+
+      h, cache = rnn_step_forward(x_t, h_prev, params, nonlinearity="tanh")
+      dx_t, dh_prev, grads = rnn_step_backward(dh, cache)
+      (h, c), cache = lstm_step_forward(x_t, (h_prev, c_prev), params)
+      dx_t, (dh_prev, dc_prev), grads = lstm_step_backward((dh, dc), cache)
+      h, cache = gru_step_forward(x_t, h_prev, params)
+      dx_t, dh_prev, grads = gru_step_backward(dh, cache)
+
+  with ``x_t`` (N, D), states (N, H), and ``grads`` keyed like ``params``;
+- a **sequence** function loops over the steps and the layers, with parameters keyed and
+  shaped like ``torch.nn.RNN/LSTM/GRU(...).state_dict()`` (``weight_ih_l{k}``, ...), so
+  ``{k: v.detach().numpy() for k, v in m.state_dict().items()}`` is a valid parameter set:
+  ``out, h_n, cache = rnn_forward(x, h0, params)``, x (N, T, D), states (L, N, H).
+
+Convention: ``a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh``, in code ``x_t @ W_ih.T + ...``.
 """
 
+from ._activations import sigmoid
 from ._checks import init_params
 from ._gradcheck import gradient_check, numerical_gradient, relative_error
 from ._gru import gru_backward, gru_forward, gru_step_backward, gru_step_forward
@@ -20,7 +36,7 @@ __all__ = [
     "rnn_forward", "rnn_backward", "rnn_step_forward", "rnn_step_backward",
     "lstm_forward", "lstm_backward", "lstm_step_forward", "lstm_step_backward",
     "gru_forward", "gru_backward", "gru_step_forward", "gru_step_backward",
-    "init_params",
+    "init_params", "sigmoid",
     "linear_forward", "linear_backward", "embedding_forward", "embedding_backward",
     "softmax", "softmax_cross_entropy", "mse_loss",
     "SGD", "Adam", "clip_grad_norm",

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import NamedTuple
 
 import numpy as np
+
+CELL_KEYS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")  # torch's state_dict order
+GATES = {"rnn": 1, "gru": 3, "lstm": 4}  # G: how many blocks of H rows the weights stack
 
 
 def as_float_array(value, name: str, ndim: int | None = None, dtype=None) -> np.ndarray:
@@ -30,99 +32,115 @@ def check_shape(arr: np.ndarray, name: str, expected: tuple, hint: str = "") -> 
         raise ValueError(f"{name} must have shape {tuple(expected)}{extra}, got {arr.shape}")
 
 
-def check_step(gates: int, w_hh, xw_t=None, b_hh=None, **states) -> None:
-    """Shape checks of a public step function; ``w_hh`` (G*H, H) fixes H.
+def _check_cell_arrays(arrays: dict, gates: int, input_size: int, dtype, name) -> dict:
+    """Cast and check one cell's arrays, keyed without layer suffix; ``name(key)`` names an entry."""
+    if "weight_hh" not in arrays or np.ndim(arrays["weight_hh"]) != 2 or np.shape(arrays["weight_hh"])[1] == 0:
+        raise ValueError(f"{name('weight_hh')} is missing or is not a (G*H, H) matrix")
+    H = np.shape(arrays["weight_hh"])[1]
+    expected = {"weight_ih": (gates * H, input_size), "weight_hh": (gates * H, H),
+                "bias_ih": (gates * H,), "bias_hh": (gates * H,)}
+    checked = {}
+    for key in ("weight_hh", "weight_ih", "bias_ih", "bias_hh"):  # weight_hh first: it sets H
+        if key in arrays:
+            arr = as_float_array(arrays[key], name(key), dtype=dtype)
+            hint = f"for G={gates}, H={H}, D={input_size}" if key == "weight_ih" else f"for G={gates}, H={H}"
+            check_shape(arr, name(key), expected[key], hint)
+            checked[key] = arr
+    return {key: checked[key] for key in CELL_KEYS if key in checked}  # torch's order
 
-    Each of ``states`` (keyword name -> array) must be (N, H), with the N of the
-    first one; ``xw_t`` must be (N, G*H) and ``b_hh`` (G*H,). Arrays are only
-    inspected, never copied, so views into a sequence's buffers pass through.
+
+def unpack(params: dict):
+    """``(W_ih, W_hh, b_ih, b_hh)`` of one cell; without bias keys (``bias=False``) the biases are 0."""
+    return (params["weight_ih"], params["weight_hh"], params.get("bias_ih", 0.0), params.get("bias_hh", 0.0))
+
+
+def check_cell_params(params, gates: int, input_size: int, dtype, name: str = "params") -> dict:
+    """Check the parameters of one cell and return them cast to ``dtype``.
+
+    ``params`` is keyed like ``torch.nn.RNNCell/LSTMCell/GRUCell(...).state_dict()``:
+    ``weight_ih`` (G*H, D), ``weight_hh`` (G*H, H) and, unless ``bias=False``,
+    ``bias_ih`` and ``bias_hh`` (G*H,). G is 1 (RNN), 4 (LSTM) or 3 (GRU).
     """
-    w_hh = np.asarray(w_hh)
-    if w_hh.ndim != 2 or w_hh.shape[0] != gates * w_hh.shape[1]:
-        raise ValueError(f"w_hh must have shape (G*H, H) with G={gates}, got {w_hh.shape}")
-    GH, H = w_hh.shape
-    N = None
+    if not isinstance(params, Mapping):
+        raise ValueError(f"{name} must be a dict of arrays keyed like a torch cell's state_dict, "
+                         f"got {type(params).__name__}")
+    unknown = sorted(set(params) - set(CELL_KEYS))
+    if unknown:
+        raise ValueError(f"{name} has unexpected key {unknown[0]!r}: expected {CELL_KEYS}, "
+                         "the keys of torch.nn.RNNCell/LSTMCell/GRUCell.state_dict()")
+    if "weight_ih" not in params:
+        raise ValueError(f"{name} is missing key 'weight_ih'")
+    if ("bias_ih" in params) != ("bias_hh" in params):
+        raise ValueError(f"{name} must have both bias_ih and bias_hh, or neither (bias=False)")
+    return _check_cell_arrays(params, gates, input_size, dtype, lambda key: f"{name}[{key!r}]")
+
+
+def check_step_inputs(x_t, states: dict, params, gates: int):
+    """Checks of a public step function: ``x_t`` (N, D), each of ``states`` (N, H), the cell's params.
+
+    Returns ``x_t``, the list of states and the params, as arrays of ``x_t``'s dtype.
+    """
+    x_t = as_float_array(x_t, "x_t", ndim=2)
+    p = check_cell_params(params, gates, x_t.shape[1], x_t.dtype)
+    shape = (x_t.shape[0], p["weight_hh"].shape[1])
+    checked = []
     for name, state in states.items():
-        shape = np.shape(state)
-        if len(shape) != 2 or shape[1] != H or (N is not None and shape[0] != N):
-            expected = f"({'N' if N is None else N}, {H})"
-            raise ValueError(f"{name} must have shape (N, H) = {expected} (H from w_hh {w_hh.shape}), got {shape}")
-        N = shape[0]
-    if xw_t is not None and np.shape(xw_t) != (N, GH):
-        raise ValueError(f"xw_t must have shape (N, G*H) = ({N}, {GH}), the input term x_t @ W_ih.T + b_ih, "
-                         f"got {np.shape(xw_t)}")
-    if b_hh is not None and np.shape(b_hh) != (GH,):
-        raise ValueError(f"b_hh must have shape (G*H,) = ({GH},) or be None, got {np.shape(b_hh)}")
+        arr = as_float_array(state, name, dtype=x_t.dtype)
+        check_shape(arr, name, shape, "(N, H): N from x_t, H from params['weight_hh']")
+        checked.append(arr)
+    return x_t, checked, p
 
 
-def check_cache(cache, cache_type: type, function: str) -> None:
-    """Raise unless ``cache`` is the step cache that ``function`` returns."""
+def check_step_grads(cache, cache_type: type, function: str, grads: dict) -> list:
+    """Checks of a public step backward: the cache type, and each upstream gradient (N, H)."""
     if not isinstance(cache, cache_type):
         raise ValueError(f"cache must be the {cache_type.__name__} returned by {function}, got {type(cache).__name__}")
-
-
-class LayerParams(NamedTuple):
-    """Weights of one recurrent layer, in torch's layout: ``w_ih`` (G*H, D), ``w_hh`` (G*H, H), biases (G*H,) or None."""
-
-    w_ih: np.ndarray
-    w_hh: np.ndarray
-    b_ih: np.ndarray | None
-    b_hh: np.ndarray | None
+    shape = cache.h_prev.shape
+    checked = []
+    for name, value in grads.items():
+        arr = as_float_array(value, name, dtype=cache.h_prev.dtype)
+        check_shape(arr, name, shape, "(N, H), the shape of the step's output")
+        checked.append(arr)
+    return checked
 
 
 _KEY = re.compile(r"(weight|bias)_(ih|hh)_l(\d+)$")
 
 
-def parse_params(params, gates: int, input_size: int, dtype, name: str = "params") -> list[LayerParams]:
-    """Check a torch-style parameter dict and return one :class:`LayerParams` per layer.
+def parse_params(params, gates: int, input_size: int, dtype, name: str = "params") -> list[dict]:
+    """Check a torch-style parameter dict and return one cell-parameter dict per layer.
 
-    ``gates`` is G (1 RNN, 3 GRU, 4 LSTM); ``input_size`` is D of the first layer;
-    every array is cast to ``dtype``. A missing pair of bias keys means ``bias=False``.
+    ``gates`` is G (1 RNN, 3 GRU, 4 LSTM); ``input_size`` is D of the first layer; every
+    array is cast to ``dtype``. Layer k's ``weight_ih_l{k}`` becomes ``weight_ih`` of
+    the k-th dict, and so on. A missing pair of bias keys means ``bias=False``.
     """
     if not isinstance(params, Mapping):
         raise ValueError(f"{name} must be a dict of arrays keyed like a torch state_dict, got {type(params).__name__}")
     for key in params:
         if key.startswith("weight_hr_l"):
-            raise ValueError(
-                f"{name} has key {key!r}: an LSTM with projections (proj_size > 0) is not supported "
-                "by numpy_nn; use companion.torch_nn.LSTM or torch.nn.LSTM"
-            )
+            raise ValueError(f"{name} has key {key!r}: an LSTM with projections (proj_size > 0) is not supported "
+                             "by numpy_nn; use companion.torch_nn.LSTM or torch.nn.LSTM")
         if key.endswith("_reverse"):
-            raise ValueError(
-                f"{name} has key {key!r}: bidirectional layers are not supported by numpy_nn; "
-                "run the reversed sequence through a second layer, or use companion.torch_nn"
-            )
+            raise ValueError(f"{name} has key {key!r}: bidirectional layers are not supported by numpy_nn; "
+                             "run the reversed sequence through a second layer, or use companion.torch_nn")
         if not _KEY.match(key):
-            raise ValueError(
-                f"{name} has unexpected key {key!r}: expected weight_ih_l{{k}}, weight_hh_l{{k}}, "
-                "bias_ih_l{k}, bias_hh_l{k} (bidirectional and projected layers are not supported in numpy_nn)"
-            )
+            raise ValueError(f"{name} has unexpected key {key!r}: expected weight_ih_l{{k}}, weight_hh_l{{k}}, "
+                             "bias_ih_l{k}, bias_hh_l{k}")
     if "weight_ih_l0" not in params:
         raise ValueError(f"{name} is missing key 'weight_ih_l0'")
     num_layers = 1 + max(int(_KEY.match(k).group(3)) for k in params)
-    w_hh0 = np.asarray(params.get("weight_hh_l0", np.empty((0, 0))))
-    if w_hh0.ndim != 2 or w_hh0.shape[1] == 0:
-        raise ValueError(f"{name} is missing key 'weight_hh_l0' or it is not a (G*H, H) matrix")
-    hidden = w_hh0.shape[1]
     has_bias = "bias_ih_l0" in params
     layers = []
     for k in range(num_layers):
-        d_in = input_size if k == 0 else hidden
-        arrays = {}
         kinds = ["weight_ih", "weight_hh"] + (["bias_ih", "bias_hh"] if has_bias else [])
-        expected = {"weight_ih": (gates * hidden, d_in), "weight_hh": (gates * hidden, hidden),
-                    "bias_ih": (gates * hidden,), "bias_hh": (gates * hidden,)}
         for kind in kinds:
-            key = f"{kind}_l{k}"
-            if key not in params:
-                raise ValueError(f"{name} is missing key {key!r} (layers 0..{num_layers - 1} must all be present)")
-            arrays[kind] = as_float_array(params[key], f"{name}[{key!r}]", dtype=dtype)
-            hint = f"for G={gates}, H={hidden}, D={d_in}" if kind == "weight_ih" else f"for G={gates}, H={hidden}"
-            check_shape(arrays[kind], f"{name}[{key!r}]", expected[kind], hint)
+            if f"{kind}_l{k}" not in params:
+                raise ValueError(f"{name} is missing key '{kind}_l{k}' (layers 0..{num_layers - 1} must all be present)")
         if not has_bias and (f"bias_ih_l{k}" in params or f"bias_hh_l{k}" in params):
             raise ValueError(f"{name} has bias keys for layer {k} but not for layer 0: use biases in all layers or none")
-        layers.append(LayerParams(arrays["weight_ih"], arrays["weight_hh"],
-                                  arrays.get("bias_ih"), arrays.get("bias_hh")))
+        d_in = input_size if k == 0 else layers[0]["weight_hh"].shape[1]
+        cell = {kind: params[f"{kind}_l{k}"] for kind in kinds}
+        layers.append(_check_cell_arrays(cell, gates, d_in, dtype, lambda key, k=k: f"{name}['{key}_l{k}']"))
     return layers
 
 
@@ -135,9 +153,6 @@ def check_state(state, name: str, shape: tuple, dtype) -> np.ndarray:
     return arr
 
 
-_GATES = {"rnn": 1, "gru": 3, "lstm": 4}
-
-
 def init_params(cell, input_size, hidden_size, num_layers=1, bias=True, *, rng, dtype=np.float64):
     """A parameter dict for ``cell`` ("rnn", "lstm" or "gru") initialised like torch.nn.
 
@@ -145,13 +160,13 @@ def init_params(cell, input_size, hidden_size, num_layers=1, bias=True, *, rng, 
     Keys and shapes are those of the torch ``state_dict`` (``weight_ih_l{k}`` (G*H, D_k), ...).
     ``rng`` is a ``numpy.random.Generator`` (or an int seed).
     """
-    if cell not in _GATES:
-        raise ValueError(f"cell must be one of {tuple(_GATES)}, got {cell!r}")
+    if cell not in GATES:
+        raise ValueError(f"cell must be one of {tuple(GATES)}, got {cell!r}")
     for name, value in (("input_size", input_size), ("hidden_size", hidden_size), ("num_layers", num_layers)):
         if not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
     rng = np.random.default_rng(rng)
-    G, H = _GATES[cell], hidden_size
+    G, H = GATES[cell], hidden_size
     bound = 1.0 / np.sqrt(H)
     params = {}
     for k in range(num_layers):

@@ -6,7 +6,8 @@ r"""LSTM in NumPy, forward and backward by hand, in torch's layout (gate order i
     i_t &= \sigma(a^i_t), \quad f_t = \sigma(a^f_t), \quad g_t = \tanh(a^g_t), \quad o_t = \sigma(a^o_t) \\
     c_t &= f_t \odot c_{t-1} + i_t \odot g_t, \qquad h_t = o_t \odot \tanh(c_t)
 
-Shapes: ``x`` (N, T, D), ``h`` and ``c`` (L, N, H), ``weight_ih_l0`` (4H, D), ``weight_hh_l0`` (4H, H).
+Shapes: ``x_t`` (N, D), ``h_t`` and ``c_t`` (N, H), ``weight_ih`` (4H, D), ``weight_hh`` (4H, H);
+sequences ``x`` (N, T, D), states (L, N, H).
 """
 
 from __future__ import annotations
@@ -15,117 +16,118 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import LayerParams, check_cache, check_step
-from ._sequence import layer_grads, project_inputs, sequence_backward, sequence_forward, sigmoid_, summed_bias
+from ._activations import sigmoid
+from ._checks import GATES, check_step_grads, check_step_inputs, unpack
+from ._sequence import check_sequence, sequence_backward, sequence_forward
 
 
 class LSTMStepCache(NamedTuple):
+    """What :func:`lstm_step_backward` needs from the forward step."""
+
+    x_t: np.ndarray  # (N, D)
+    h_prev: np.ndarray  # (N, H) h_{t-1}
     c_prev: np.ndarray  # (N, H) c_{t-1}
-    gates: np.ndarray  # (N, 4H) activated [i, f, g, o]
+    i: np.ndarray  # (N, H) input gate
+    f: np.ndarray  # (N, H) forget gate
+    g: np.ndarray  # (N, H) candidate
+    o: np.ndarray  # (N, H) output gate
     tanh_c: np.ndarray  # (N, H) tanh(c_t)
-
-
-def lstm_step_forward(xw_t, h_prev, c_prev, w_hh, b_hh=None, out=None):
-    """One LSTM step with the four gates in one (N, 4H) product.
-
-    xw_t (N, 4H): the input term ``x_t @ W_ih.T + b_ih``; h_prev, c_prev (N, H); w_hh (4H, H); b_hh (4H,) or None.
-    Returns ``h`` (N, H), ``c`` (N, H) and the step cache.
-    ``out``, if given, is a tuple ``(gates, h, c, tanh_c)`` of arrays to write into, so that a
-    sequence loop allocates nothing per step; ``gates`` (N, 4H) may be ``xw_t`` itself.
-    """
-    check_step(4, w_hh, xw_t, b_hh, h_prev=h_prev, c_prev=c_prev)
-    return _step_forward(xw_t, h_prev, c_prev, w_hh, b_hh, out)
-
-
-def _step_forward(xw_t, h_prev, c_prev, w_hh, b_hh, out):
-    """:func:`lstm_step_forward` without the checks, for the sequence loop."""
-    H = h_prev.shape[-1]
-    gates, h, c, tanh_c = (None,) * 4 if out is None else out
-    a = (w_hh @ h_prev.T).T  # (N, 4H): W_hh h_{t-1} in column form, each gate contiguous
-    gates = np.add(a, xw_t, out=gates)  # a_t = W_ih x_t + b_ih + W_hh h_{t-1} (+ b_hh)
-    if b_hh is not None:
-        gates += b_hh
-    sigmoid_(gates[:, : 2 * H])  # i, f = sigma(a_i), sigma(a_f)   (in place: gates now holds them)
-    np.tanh(gates[:, 2 * H : 3 * H], out=gates[:, 2 * H : 3 * H])  # g = tanh(a_g)
-    sigmoid_(gates[:, 3 * H :])  # o = sigma(a_o)
-    i, f, g, o = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H : 3 * H], gates[:, 3 * H :]
-    c = np.multiply(f, c_prev, out=c)  # c_t = f * c_{t-1} + i * g
-    c += i * g
-    tanh_c = np.tanh(c, out=tanh_c)
-    h = np.multiply(o, tanh_c, out=h)  # h_t = o * tanh(c_t)
-    return h, c, LSTMStepCache(c_prev, gates, tanh_c)
-
-
-def lstm_step_backward(dh, dc, cache, w_hh, out=None):
-    """Backward of one step. dh, dc (N, H): dL/dh_t and the dL/dc_t carried back from step t+1.
-
-    Returns ``da`` = dL/da_t (N, 4H) (also dL/d(xw_t)), ``dh_prev`` and ``dc_prev`` (N, H).
-    ``out``, if given, is an (N, 4H) array that receives ``da``.
-    """
-    check_cache(cache, LSTMStepCache, "lstm_step_forward")
-    check_step(4, w_hh, c_prev=cache.c_prev, dh=dh, dc=dc)
-    return _step_backward(dh, dc, cache, w_hh, out)
-
-
-def _step_backward(dh, dc, cache, w_hh, out=None):
-    """:func:`lstm_step_backward` without the checks, for the sequence loop."""
-    c_prev, gates, tanh_c = cache
-    H = c_prev.shape[-1]
-    i, f, g, o = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H : 3 * H], gates[:, 3 * H :]
-    da = np.empty_like(gates) if out is None else out  # (N, 4H), same memory layout as gates
-    dc = dc + dh * o * (1.0 - tanh_c * tanh_c)  # through h = o * tanh(c): o * (1 - tanh(c)**2)
-    np.multiply(dc, g, out=da[:, :H])  # di = dc * g
-    np.multiply(dc, c_prev, out=da[:, H : 2 * H])  # df = dc * c_{t-1}
-    np.multiply(dc, i, out=da[:, 2 * H : 3 * H])  # dg = dc * i
-    np.multiply(dh, tanh_c, out=da[:, 3 * H :])  # do = dh * tanh(c)
-    s = 1.0 - gates  # through the activations, all four gates at once:
-    s[:, : 2 * H] *= gates[:, : 2 * H]  # sigma'(a) = s * (1 - s) for i, f, o
-    s[:, 3 * H :] *= gates[:, 3 * H :]
-    np.multiply(g, g, out=s[:, 2 * H : 3 * H])  # tanh'(a) = 1 - g**2 for g
-    np.subtract(1.0, s[:, 2 * H : 3 * H], out=s[:, 2 * H : 3 * H])
-    da *= s
-    dh_prev = (w_hh.T @ da.T).T  # through W_hh h_{t-1}: W_hh^T da, (N, H)
-    dc_prev = dc * f  # through c_t = f * c_{t-1} + ...
-    return da, dh_prev, dc_prev
+    params: dict
 
 
 class LSTMLayerCache(NamedTuple):
-    x: np.ndarray  # (D, T, N) layer input
-    hs: np.ndarray  # (H, T+1, N) h_0 .. h_T
-    cs: np.ndarray  # (T+1, H, N) c_0 .. c_T
-    gates: np.ndarray  # (T, 4H, N) activated [i, f, g, o] at each step
-    tanh_cs: np.ndarray  # (T, H, N) tanh(c_1) .. tanh(c_T)
-    p: LayerParams
+    """The step caches of one layer, stacked over time: ``f[:, t]`` is the forget gate at step t."""
 
-    def step(self, t):
-        """The cache of step t, as lstm_step_forward returned it."""
-        return LSTMStepCache(self.cs[t].T, self.gates[t].T, self.tanh_cs[t].T)
+    x: np.ndarray  # (N, T, D) the layer's input
+    h: np.ndarray  # (N, T+1, H) h_0 .. h_T
+    c: np.ndarray  # (N, T+1, H) c_0 .. c_T
+    i: np.ndarray  # (N, T, H)
+    f: np.ndarray  # (N, T, H)
+    g: np.ndarray  # (N, T, H)
+    o: np.ndarray  # (N, T, H)
+    tanh_c: np.ndarray  # (N, T, H) tanh(c_1) .. tanh(c_T)
+    params: dict
+
+    def step(self, t: int) -> LSTMStepCache:
+        """The cache of step t, as :func:`lstm_step_forward` returned it."""
+        return LSTMStepCache(self.x[:, t], self.h[:, t], self.c[:, t], self.i[:, t], self.f[:, t],
+                             self.g[:, t], self.o[:, t], self.tanh_c[:, t], self.params)
+
+    @classmethod
+    def stack(cls, steps: list, final: tuple) -> LSTMLayerCache:
+        """The caches of steps 1 .. T and the final state ``(h_T, c_T)``, as one layer cache."""
+        def over_time(name):
+            return np.stack([getattr(s, name) for s in steps], axis=1)
+
+        h = np.stack([s.h_prev for s in steps] + [final[0]], axis=1)
+        c = np.stack([s.c_prev for s in steps] + [final[1]], axis=1)
+        return cls(over_time("x_t"), h, c, over_time("i"), over_time("f"), over_time("g"), over_time("o"),
+                   over_time("tanh_c"), steps[0].params)
 
 
-def _layer_forward(x, state0, p):
-    h0, c0 = state0
-    gates = project_inputs(x, p.w_ih)  # (T, 4H, N): W_ih x_t, becomes the gates
-    b = summed_bias(p)  # b_ih + b_hh, added in the step
-    T, H, N = gates.shape[0], h0.shape[1], h0.shape[0]
-    hs = np.empty((H, T + 1, N), dtype=x.dtype)  # (H, T+1, N)
-    cs, tanh_cs = np.empty((T + 1, H, N), dtype=x.dtype), np.empty((T, H, N), dtype=x.dtype)
-    hs[:, 0], cs[0] = h0.T, c0.T
-    for t in range(T):  # .T turns each (H, N) block into an (N, H) view; nothing is allocated per step
-        out = (gates[t].T, hs[:, t + 1].T, cs[t + 1].T, tanh_cs[t].T)
-        _step_forward(gates[t].T, hs[:, t].T, cs[t].T, p.w_hh, b, out=out)
-    return hs, (hs[:, T].T, cs[T].T), LSTMLayerCache(x, hs, cs, gates, tanh_cs, p)
+def _step(x_t, state, p):
+    """One step without input checks; ``state`` is ``(h_prev, c_prev)``. Returns ``(h, c)`` and the cache."""
+    h_prev, c_prev = state
+    H = h_prev.shape[1]
+    W_ih, W_hh, b_ih, b_hh = unpack(p)
+    a = x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh  # (N, 4H): the four gates side by side
+    i = sigmoid(a[:, :H])  # input gate: how much of g to write
+    f = sigmoid(a[:, H:2 * H])  # forget gate: how much of c_{t-1} to keep
+    g = np.tanh(a[:, 2 * H:3 * H])  # candidate values
+    o = sigmoid(a[:, 3 * H:])  # output gate: how much of the memory to expose
+    c = f * c_prev + i * g  # (N, H)
+    tanh_c = np.tanh(c)
+    h = o * tanh_c  # (N, H)
+    return (h, c), LSTMStepCache(x_t, h_prev, c_prev, i, f, g, o, tanh_c, p)
 
 
-def _layer_backward(dhs, dfinal, cache):
-    dh, dc = dfinal
-    H, T, N = dhs.shape
-    da = np.empty((4 * H, T, N), dtype=dh.dtype)  # (4H, T, N)
-    dh, dc = np.asfortranarray(dh), np.asfortranarray(dc)
-    for t in reversed(range(T)):
-        da_t, dh, dc = _step_backward(dh + dhs[:, t].T, dc, cache.step(t), cache.p.w_hh)
-        da[:, t] = da_t.T
-    dx, grads = layer_grads(da, cache.x, da, cache.hs[:, :-1], cache.p)
-    return dx, (dh, dc), grads
+def _step_backward(dstate, cache):
+    """Backward of :func:`_step`; ``dstate`` is ``(dh, dc)``. Returns dx_t, ``(dh_prev, dc_prev)``, grads."""
+    dh, dc = dstate  # dc: the gradient carried back along the cell state from step t+1
+    x_t, h_prev, c_prev, i, f, g, o, tanh_c, p = cache
+    do = dh * tanh_c  # through h = o * tanh(c)
+    dc = dc + dh * o * (1.0 - tanh_c * tanh_c)  # ... and through tanh(c): 1 - tanh(c)**2
+    di = dc * g  # through c = f * c_prev + i * g
+    df = dc * c_prev
+    dg = dc * i
+    dc_prev = dc * f
+    da = np.concatenate([
+        di * i * (1.0 - i),  # through sigmoid: s * (1 - s)
+        df * f * (1.0 - f),
+        dg * (1.0 - g * g),  # through tanh: 1 - g**2
+        do * o * (1.0 - o),
+    ], axis=1)  # (N, 4H): dL/da_t, in the gate order i, f, g, o
+    W_ih, W_hh, _, _ = unpack(p)
+    dx_t = da @ W_ih  # through W_ih x_t, (N, D)
+    dh_prev = da @ W_hh  # through W_hh h_{t-1}, (N, H)
+    grads = {"weight_ih": da.T @ x_t, "weight_hh": da.T @ h_prev}
+    if "bias_ih" in p:
+        grads["bias_ih"] = da.sum(axis=0)
+        grads["bias_hh"] = da.sum(axis=0)
+    return dx_t, (dh_prev, dc_prev), grads
+
+
+def lstm_step_forward(x_t, state, params):
+    """One LSTM step. x_t (N, D); ``state = (h_prev, c_prev)``, each (N, H);
+    params keyed like ``torch.nn.LSTMCell(D, H).state_dict()`` (``weight_ih`` (4H, D),
+    ``weight_hh`` (4H, H), ``bias_ih``, ``bias_hh`` (4H,); no bias keys: ``bias=False``).
+
+    Returns ``(h, c)``, each (N, H), and the cache for :func:`lstm_step_backward`.
+    """
+    h_prev, c_prev = _split_pair(state, "state", "(h_prev, c_prev)")
+    x_t, (h_prev, c_prev), p = check_step_inputs(x_t, {"h_prev": h_prev, "c_prev": c_prev}, params, GATES["lstm"])
+    (h, c), cache = _step(x_t, (h_prev, c_prev), p)
+    return (h, c), cache
+
+
+def lstm_step_backward(dstate, cache):
+    """Backward of one step. ``dstate = (dh, dc)``: dL/dh_t and the dL/dc_t carried back from step t+1.
+
+    Returns ``dx_t`` (N, D), ``(dh_prev, dc_prev)`` and ``grads``, keyed like the params.
+    """
+    dh, dc = _split_pair(dstate, "dstate", "(dh, dc)")
+    dh, dc = check_step_grads(cache, LSTMStepCache, "lstm_step_forward", {"dh": dh, "dc": dc})
+    return _step_backward((dh, dc), cache)
 
 
 def lstm_forward(x, state, params):
@@ -135,8 +137,10 @@ def lstm_forward(x, state, params):
     params: dict shaped like ``torch.nn.LSTM(...).state_dict()``.
     Returns ``out`` (N, T, H), ``(h_n, c_n)`` each (L, N, H), and a cache.
     """
-    h0, c0 = _split_state(state, "state")
-    out, (h_n, c_n), cache = sequence_forward("lstm", x, (h0, c0), params, 4, _layer_forward, ("state[0] (h0)", "state[1] (c0)"))
+    h0, c0 = (None, None) if state is None else _split_pair(state, "state", "(h0, c0) of (L, N, H) arrays")
+    x, (h0, c0), layers = check_sequence("lstm", GATES["lstm"], x, (h0, c0), params,
+                                         ("state[0] (h0)", "state[1] (c0)"))
+    out, (h_n, c_n), cache = sequence_forward("lstm", x, (h0, c0), layers, _step, LSTMLayerCache)
     return out, (h_n, c_n), cache
 
 
@@ -145,15 +149,13 @@ def lstm_backward(dout, dstate, cache):
 
     Returns ``dx`` (N, T, D), ``(dh0, dc0)`` each (L, N, H), and ``grads`` keyed and shaped like the params.
     """
-    dh_n, dc_n = _split_state(dstate, "dstate")
-    dx, (dh0, dc0), grads = sequence_backward("lstm", dout, (dh_n, dc_n), cache, _layer_backward,
+    dh_n, dc_n = (None, None) if dstate is None else _split_pair(dstate, "dstate", "(dh_n, dc_n)")
+    dx, (dh0, dc0), grads = sequence_backward("lstm", dout, (dh_n, dc_n), cache, _step_backward,
                                               ("dstate[0] (dh_n)", "dstate[1] (dc_n)"))
     return dx, (dh0, dc0), grads
 
 
-def _split_state(state, name):
-    if state is None:
-        return None, None
-    if not isinstance(state, (tuple, list)) or len(state) != 2:
-        raise ValueError(f"{name} must be a pair (h, c) of (L, N, H) arrays or None, got {type(state).__name__}")
-    return state[0], state[1]
+def _split_pair(pair, name, what):
+    if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+        raise ValueError(f"{name} must be a pair {what}, got {type(pair).__name__}")
+    return pair[0], pair[1]

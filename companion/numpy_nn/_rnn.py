@@ -1,27 +1,53 @@
 r"""Simple (Elman) RNN in NumPy, forward and backward by hand.
 
-One step; the sequence function computes the input term for all steps in one product before the loop:
+One step, for a batch stored one sample per row (so :math:`W x` is ``x @ W.T``):
 
-.. math::  a_t = \underbrace{W_{ih} x_t + b_{ih}}_{\texttt{xw\_t}} + W_{hh} h_{t-1} + b_{hh}, \qquad h_t = f(a_t)
+.. math::  a_t = W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh}, \qquad h_t = f(a_t)
 
-with :math:`f` = tanh or ReLU. Shapes: ``x`` (N, T, D), ``h`` (L, N, H), ``weight_ih_l0`` (H, D).
+with :math:`f` = tanh or ReLU. Shapes: ``x_t`` (N, D), ``h_t`` (N, H), ``weight_ih`` (H, D),
+``weight_hh`` (H, H); sequences ``x`` (N, T, D), states (L, N, H).
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import LayerParams, check_cache, check_step
-from ._sequence import layer_grads, project_inputs, sequence_backward, sequence_forward, summed_bias
+from ._checks import GATES, check_step_grads, check_step_inputs, unpack
+from ._sequence import check_sequence, sequence_backward, sequence_forward
 
 NONLINEARITIES = ("tanh", "relu")
 
 
 class RNNStepCache(NamedTuple):
+    """What :func:`rnn_step_backward` needs from the forward step."""
+
+    x_t: np.ndarray  # (N, D)
+    h_prev: np.ndarray  # (N, H) h_{t-1}
     h: np.ndarray  # (N, H) h_t, enough for f'(a_t): 1 - h_t**2 (tanh) or h_t > 0 (relu)
+    params: dict
     nonlinearity: str
+
+
+class RNNLayerCache(NamedTuple):
+    """The step caches of one layer, stacked over time."""
+
+    x: np.ndarray  # (N, T, D) the layer's input
+    h: np.ndarray  # (N, T+1, H) h_0 .. h_T
+    params: dict
+    nonlinearity: str
+
+    def step(self, t: int) -> RNNStepCache:
+        """The cache of step t, as :func:`rnn_step_forward` returned it."""
+        return RNNStepCache(self.x[:, t], self.h[:, t], self.h[:, t + 1], self.params, self.nonlinearity)
+
+    @classmethod
+    def stack(cls, steps: list, final: tuple) -> RNNLayerCache:
+        """The caches of steps 1 .. T and the final state ``(h_T,)``, as one layer cache."""
+        h = np.stack([s.h_prev for s in steps] + [final[0]], axis=1)
+        return cls(np.stack([s.x_t for s in steps], axis=1), h, steps[0].params, steps[0].nonlinearity)
 
 
 def _check_nonlinearity(nonlinearity):
@@ -29,82 +55,54 @@ def _check_nonlinearity(nonlinearity):
         raise ValueError(f"nonlinearity must be one of {NONLINEARITIES}, got {nonlinearity!r}")
 
 
-def rnn_step_forward(xw_t, h_prev, w_hh, b_hh=None, nonlinearity="tanh", out=None):
-    """One step: ``h_t = f(xw_t + h_prev @ w_hh.T + b_hh)``.
+def _step(x_t, state, p, nonlinearity="tanh"):
+    """One step without input checks; ``state`` is ``(h_prev,)``. Returns ``(h,)`` and the cache."""
+    (h_prev,) = state
+    W_ih, W_hh, b_ih, b_hh = unpack(p)
+    a = x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh  # (N, H): a_t
+    h = np.tanh(a) if nonlinearity == "tanh" else np.maximum(a, 0.0)  # h_t = f(a_t)
+    return (h,), RNNStepCache(x_t, h_prev, h, p, nonlinearity)
 
-    xw_t (N, H): the input term ``x_t @ W_ih.T + b_ih``; h_prev (N, H); w_hh (H, H); b_hh (H,) or None.
-    Returns ``h`` (N, H) and the step cache. ``out``, if given, is an (N, H) array that receives ``h``.
+
+def _step_backward(dstate, cache):
+    """Backward of :func:`_step`; ``dstate`` is ``(dh,)``. Returns dx_t, ``(dh_prev,)`` and the grads."""
+    (dh,) = dstate
+    x_t, h_prev, h, p, nonlinearity = cache
+    if nonlinearity == "tanh":
+        da = dh * (1.0 - h * h)  # through tanh: 1 - h_t**2
+    else:
+        da = dh * (h > 0)  # through relu: 1 where a_t > 0
+    W_ih, W_hh, _, _ = unpack(p)
+    dx_t = da @ W_ih  # through W_ih x_t: W_ih^T da, (N, D)
+    dh_prev = da @ W_hh  # through W_hh h_{t-1}: W_hh^T da, (N, H)
+    grads = {"weight_ih": da.T @ x_t, "weight_hh": da.T @ h_prev}  # sum over the batch of da x^T, da h^T
+    if "bias_ih" in p:
+        grads["bias_ih"] = da.sum(axis=0)  # a_t depends on each bias with slope 1
+        grads["bias_hh"] = da.sum(axis=0)
+    return dx_t, (dh_prev,), grads
+
+
+def rnn_step_forward(x_t, h_prev, params, nonlinearity="tanh"):
+    """One step: ``h = f(x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh)``, f = tanh or relu.
+
+    x_t (N, D); h_prev (N, H); params keyed like ``torch.nn.RNNCell(D, H).state_dict()``:
+    ``weight_ih`` (H, D), ``weight_hh`` (H, H), ``bias_ih`` (H,), ``bias_hh`` (H,) (no bias keys:
+    ``bias=False``). Returns ``h`` (N, H) and the cache for :func:`rnn_step_backward`.
     """
     _check_nonlinearity(nonlinearity)
-    check_step(1, w_hh, xw_t, b_hh, h_prev=h_prev)
-    return _step_forward(xw_t, h_prev, w_hh, b_hh, nonlinearity, out)
+    x_t, (h_prev,), p = check_step_inputs(x_t, {"h_prev": h_prev}, params, GATES["rnn"])
+    (h,), cache = _step(x_t, (h_prev,), p, nonlinearity)
+    return h, cache
 
 
-def _step_forward(xw_t, h_prev, w_hh, b_hh, nonlinearity, out):
-    """:func:`rnn_step_forward` without the checks, for the sequence loop."""
-    a = (w_hh @ h_prev.T).T  # (N, H): W_hh h_{t-1}, computed in column form (see _sequence.py)
-    h = np.add(a, xw_t, out=out)  # a_t = W_ih x_t + b_ih + W_hh h_{t-1} (+ b_hh)
-    if b_hh is not None:
-        h += b_hh
-    if nonlinearity == "tanh":
-        np.tanh(h, out=h)
-    else:
-        np.maximum(h, 0, out=h)
-    return h, RNNStepCache(h, nonlinearity)
+def rnn_step_backward(dh, cache):
+    """Backward of one step. dh (N, H) is dL/dh_t (from the output at t and from step t+1).
 
-
-def rnn_step_backward(dh, cache, w_hh, out=None):
-    """Backward of one step. dh (N, H) is dL/dh_t (from the output and from step t+1).
-
-    Returns ``da`` = dL/da_t (N, H), which is also dL/d(xw_t), and ``dh_prev`` = dL/dh_{t-1} (N, H).
-    The weight gradients are sums over steps, ``dW_hh = sum_t da_t^T h_{t-1}``: the sequence
-    function forms them in one product after the loop. ``out``, if given, receives ``da``.
+    Returns ``dx_t`` (N, D), ``dh_prev`` (N, H) and ``grads``, keyed like the params.
     """
-    check_cache(cache, RNNStepCache, "rnn_step_forward")
-    check_step(1, w_hh, h=cache.h, dh=dh)
-    return _step_backward(dh, cache, w_hh, out)
-
-
-def _step_backward(dh, cache, w_hh, out):
-    """:func:`rnn_step_backward` without the checks, for the sequence loop."""
-    h = cache.h
-    if cache.nonlinearity == "tanh":
-        da = np.multiply(dh, 1.0 - h * h, out=out)  # through tanh: 1 - h**2
-    else:
-        da = np.multiply(dh, h > 0, out=out)  # through relu: 1 where a_t > 0
-    dh_prev = (w_hh.T @ da.T).T  # through W_hh h_{t-1}: W_hh^T da, (N, H)
-    return da, dh_prev
-
-
-class RNNLayerCache(NamedTuple):
-    x: np.ndarray  # (D, T, N) layer input
-    hs: np.ndarray  # (H, T+1, N) h_0 .. h_T
-    nonlinearity: str
-    p: LayerParams
-
-
-def _layer_forward(x, state0, p, nonlinearity):
-    (h0,) = state0
-    xw = project_inputs(x, p.w_ih)  # (T, H, N): W_ih x_t
-    b = summed_bias(p)  # b_ih + b_hh, added in the step
-    T, H, N = xw.shape
-    hs = np.empty((H, T + 1, N), dtype=x.dtype)  # (H, T+1, N)
-    hs[:, 0] = h0.T
-    for t in range(T):  # hs[:, t].T is h_t as an (N, H) view; nothing is allocated per step
-        _step_forward(xw[t].T, hs[:, t].T, p.w_hh, b, nonlinearity, out=hs[:, t + 1].T)
-    return hs, (hs[:, T].T,), RNNLayerCache(x, hs, nonlinearity, p)
-
-
-def _layer_backward(dhs, dfinal, cache):
-    (dh,) = dfinal
-    H, T, N = dhs.shape
-    da = np.empty((H, T, N), dtype=dh.dtype)  # (H, T, N)
-    for t in reversed(range(T)):
-        dh = dh + dhs[:, t].T  # dL/dh_t: from the output at t and from step t+1
-        step = RNNStepCache(cache.hs[:, t + 1].T, cache.nonlinearity)
-        _, dh = _step_backward(dh, step, cache.p.w_hh, out=da[:, t].T)
-    dx, grads = layer_grads(da, cache.x, da, cache.hs[:, :-1], cache.p)
-    return dx, (dh,), grads
+    (dh,) = check_step_grads(cache, RNNStepCache, "rnn_step_forward", {"dh": dh})
+    dx_t, (dh_prev,), grads = _step_backward((dh,), cache)
+    return dx_t, dh_prev, grads
 
 
 def rnn_forward(x, h0, params, nonlinearity="tanh"):
@@ -115,7 +113,9 @@ def rnn_forward(x, h0, params, nonlinearity="tanh"):
     Returns ``out`` (N, T, H): the last layer's h_t at every step, ``h_n`` (L, N, H), and a cache.
     """
     _check_nonlinearity(nonlinearity)
-    out, (h_n,), cache = sequence_forward("rnn", x, (h0,), params, 1, _layer_forward, ("h0",), nonlinearity=nonlinearity)
+    x, (h0,), layers = check_sequence("rnn", GATES["rnn"], x, (h0,), params, ("h0",))
+    step = partial(_step, nonlinearity=nonlinearity)
+    out, (h_n,), cache = sequence_forward("rnn", x, (h0,), layers, step, RNNLayerCache)
     return out, h_n, cache
 
 
@@ -124,5 +124,5 @@ def rnn_backward(dout, dh_n, cache):
 
     Returns ``dx`` (N, T, D), ``dh0`` (L, N, H) and ``grads`` keyed and shaped like the params.
     """
-    dx, (dh0,), grads = sequence_backward("rnn", dout, (dh_n,), cache, _layer_backward, ("dh_n",))
+    dx, (dh0,), grads = sequence_backward("rnn", dout, (dh_n,), cache, _step_backward, ("dh_n",))
     return dx, dh0, grads
