@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ._validate import as_rng, check_positive_int
+
 __all__ = [
     "adding_problem",
     "copy_task",
@@ -30,27 +32,6 @@ __all__ = [
     "load_sunspots",
     "load_digit_sequences",
 ]
-
-
-# ---------------------------------------------------------------- checks
-def _check_int(name, value, minimum):
-    """Return ``value`` as an int, or raise ValueError naming the argument."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
-    return int(value)
-
-
-def _as_rng(rng):
-    """Accept a Generator or an int seed; refuse None (hidden entropy)."""
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool) and rng >= 0:
-        return np.random.default_rng(int(rng))
-    raise ValueError(
-        f"rng must be a numpy.random.Generator or an int seed >= 0, got {rng!r}"
-    )
 
 
 # --------------------------------------------------------- synthetic tasks
@@ -74,9 +55,9 @@ def adding_problem(n, T, rng, *, dtype=np.float32):
         x: ``(N, T, 2)`` inputs, ``x[..., 0]`` values, ``x[..., 1]`` markers.
         y: ``(N, 1)`` targets, ``y[i, 0] = sum_t x[i, t, 0] * x[i, t, 1]``.
     """
-    n = _check_int("n", n, 1)
-    T = _check_int("T", T, 2)
-    rng = _as_rng(rng)
+    n = check_positive_int("n", n, 1)
+    T = check_positive_int("T", T, 2)
+    rng = as_rng(rng)
     half = T // 2
     values = rng.uniform(0.0, 1.0, size=(n, T))  # (N, T)
     first = rng.integers(0, half, size=n)  # (N,) a step in the first half
@@ -123,11 +104,11 @@ def copy_task(n, K, delay, rng, *, n_symbols=8, one_hot=True, dtype=np.float32):
             ``one_hot``).
         y: ``(N, T)`` int64 target tokens, for ``CrossEntropyLoss``.
     """
-    n = _check_int("n", n, 1)
-    K = _check_int("K", K, 1)
-    delay = _check_int("delay", delay, 0)
-    n_symbols = _check_int("n_symbols", n_symbols, 1)
-    rng = _as_rng(rng)
+    n = check_positive_int("n", n, 1)
+    K = check_positive_int("K", K, 1)
+    delay = check_positive_int("delay", delay, 0)
+    n_symbols = check_positive_int("n_symbols", n_symbols, 1)
+    rng = as_rng(rng)
     T = 2 * K + delay + 1
     V = n_symbols + 2
     go = n_symbols + 1
@@ -162,12 +143,12 @@ def noisy_sine(n_steps, *, period=50.0, amplitude=1.0, phase=0.0, noise=0.1, rng
         t: ``(T,)`` float64 time steps ``0, 1, ..., T - 1``.
         y: ``(T,)`` float64 noisy values; use :func:`make_windows` to cut it.
     """
-    n_steps = _check_int("n_steps", n_steps, 1)
+    n_steps = check_positive_int("n_steps", n_steps, 1)
     if not period > 0:
         raise ValueError(f"period must be > 0 (in steps), got {period!r}")
     if not noise >= 0:
         raise ValueError(f"noise must be a standard deviation >= 0, got {noise!r}")
-    rng = _as_rng(rng)
+    rng = as_rng(rng)
     t = np.arange(n_steps, dtype=np.float64)  # (T,)
     y = amplitude * np.sin(2 * np.pi * t / period + phase)
     return t, y + noise * rng.standard_normal(n_steps)
@@ -191,11 +172,11 @@ def running_parity(n, T, rng, *, p=0.5, dtype=np.float32):
         x: ``(N, T, 1)`` bits as 0.0 / 1.0.
         y: ``(N, T, 1)`` running parity as 0.0 / 1.0, for ``BCEWithLogitsLoss``.
     """
-    n = _check_int("n", n, 1)
-    T = _check_int("T", T, 1)
+    n = check_positive_int("n", n, 1)
+    T = check_positive_int("T", T, 1)
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"p must be a probability in [0, 1], got {p!r}")
-    rng = _as_rng(rng)
+    rng = as_rng(rng)
     bits = (rng.random((n, T)) < p).astype(np.int64)  # (N, T)
     parity = np.cumsum(bits, axis=1) % 2  # (N, T)
     return bits[..., None].astype(dtype), parity[..., None].astype(dtype)
@@ -228,8 +209,8 @@ def make_windows(series, window, horizon=1):
         )
     if series.ndim == 1:
         series = series[:, None]  # (T, 1)
-    window = _check_int("window", window, 1)
-    horizon = _check_int("horizon", horizon, 1)
+    window = check_positive_int("window", window, 1)
+    horizon = check_positive_int("horizon", horizon, 1)
     T = series.shape[0]
     if window + horizon > T:
         raise ValueError(
@@ -294,7 +275,7 @@ def chronological_split(*data, fractions=(0.7, 0.15, 0.15)):
     if len(data) == 0:
         raise ValueError("data must be an int n or one or more arrays, got nothing")
     if len(data) == 1 and isinstance(data[0], numbers.Integral):
-        n = _check_int("n", data[0], 1)
+        n = check_positive_int("n", data[0], 1)
         bounds = _split_bounds(n, fractions)
         return tuple(np.arange(a, b) for a, b in zip(bounds[:-1], bounds[1:]))
 
@@ -421,7 +402,7 @@ def load_digit_sequences(rng, *, fractions=(0.6, 0.2, 0.2), dtype=np.float32):
         raise ValueError(
             "fractions must be 2 or 3 positive numbers summing to 1 "
             f"(train, [validation,] test), got {fractions}")
-    seed = int(_as_rng(rng).integers(2**31 - 1))
+    seed = int(as_rng(rng).integers(2**31 - 1))
     digits = load_digits()
     X = (digits.images / 16.0).astype(dtype)  # (1797, 8, 8)
     y = digits.target.astype(np.int64)

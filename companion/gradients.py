@@ -46,6 +46,7 @@ import numbers
 import numpy as np
 
 from companion.numpy_nn import init_params
+from companion._validate import as_rng, check_positive_int
 from companion.numpy_nn._checks import as_float_array, parse_params
 
 __all__ = [
@@ -66,21 +67,6 @@ _W_HH = ("uniform", "gaussian", "orthogonal", "identity")
 
 
 # ------------------------------------------------------------------ checks
-def _as_rng(rng):
-    """A Generator as it is, or one seeded from an int; refuse None."""
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool) and rng >= 0:
-        return np.random.default_rng(int(rng))
-    raise ValueError(f"rng must be a numpy.random.Generator or an int seed >= 0, got {rng!r}")
-
-
-def _check_size(name, value):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    return int(value)
-
-
 def _check_nonlinearity(nonlinearity):
     if nonlinearity not in MAX_SLOPE:
         raise ValueError(f"nonlinearity must be one of {tuple(MAX_SLOPE)}, got {nonlinearity!r}")
@@ -215,8 +201,8 @@ def orthogonal(n, rng):
     The Q of a QR decomposition of a standard Gaussian matrix, with the signs of R's diagonal
     moved into Q (without that correction Q is not uniformly distributed).
     """
-    n = _check_size("n", n)
-    rng = _as_rng(rng)
+    n = check_positive_int("n", n)
+    rng = as_rng(rng)
     q, r = np.linalg.qr(rng.standard_normal((n, n)))
     return q * np.sign(np.diag(r))  # multiply column j by sign(r_jj)
 
@@ -237,11 +223,11 @@ def rnn_params(input_size, hidden_size, *, w_hh="gaussian", spectral_radius=None
     ``rng``: Generator or int seed. All four torch-style arrays are drawn first
     (:func:`companion.numpy_nn.init_params`), then the new ``weight_hh_l0``.
     """
-    D = _check_size("input_size", input_size)
-    H = _check_size("hidden_size", hidden_size)
+    D = check_positive_int("input_size", input_size)
+    H = check_positive_int("hidden_size", hidden_size)
     if w_hh not in _W_HH:
         raise ValueError(f"w_hh must be one of {_W_HH}, got {w_hh!r}")
-    rng = _as_rng(rng)
+    rng = as_rng(rng)
     params = init_params("rnn", D, H, rng=rng)  # torch's init for every entry
     if w_hh == "gaussian":
         w = rng.standard_normal((H, H)) / np.sqrt(H)

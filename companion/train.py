@@ -32,10 +32,14 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
+from ._validate import check_positive_int
+
 __all__ = [
     "seed_everything",
     "get_device",
     "History",
+    "train_step",
+    "train_epoch",
     "fit",
     "evaluate",
     "predict",
@@ -51,9 +55,7 @@ def seed_everything(seed):
     Returns a fresh ``numpy.random.Generator`` seeded with ``seed``, to pass
     as ``rng`` to the functions of :mod:`companion.data`.
     """
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
-    seed = int(seed)
+    seed = check_positive_int("seed", seed, minimum=0)
     random.seed(seed)
     np.random.seed(seed % 2**32)  # the legacy global generator takes 32 bits
     torch.manual_seed(seed)  # seeds the CPU and every CUDA device
@@ -79,6 +81,8 @@ class History:
         grad_norm: mean over the epoch's batches of the global gradient
             L2 norm, measured before clipping.
         grad_norm_max: largest of those per-batch norms.
+        step_loss: the training loss of every step (batch), over all epochs.
+        step_grad_norm: the gradient norm of every step, before clipping.
         best_epoch: 1-based epoch with the lowest validation loss (training
             loss without val_data); None before the first epoch.
         stop_reason: "completed", "early_stopping" or "non_finite_loss".
@@ -89,6 +93,8 @@ class History:
     lr: list = field(default_factory=list)
     grad_norm: list = field(default_factory=list)
     grad_norm_max: list = field(default_factory=list)
+    step_loss: list = field(default_factory=list)
+    step_grad_norm: list = field(default_factory=list)
     best_epoch: int | None = None
     stop_reason: str = "completed"
 
@@ -222,6 +228,44 @@ def accuracy(model, X, y, *, batch_size=256, device=None):
             f"{tuple(scores.shape)} and y {y.shape}")
     return float((scores.argmax(dim=1).numpy() == y).mean())
 
+def train_step(model, X, y, *, loss_fn, optimizer, clip_norm=None):
+    """One optimisation step on the batch ``(X, y)``; returns the loss and the gradient norm before clipping.
+
+    A non-finite loss is returned without stepping, so that the weights stay finite.
+    """
+    params = [p for p in model.parameters() if p.requires_grad]
+    loss = loss_fn(_predictions(model(X)), y)
+    optimizer.zero_grad()
+    loss.backward()
+    if clip_norm is not None:
+        norm = torch.nn.utils.clip_grad_norm_(params, clip_norm)  # returns the norm before clipping
+    else:
+        norm = torch.nn.utils.get_total_norm([p.grad for p in params if p.grad is not None])
+    if math.isfinite(loss.item()):
+        optimizer.step()
+    return loss.item(), norm.item()
+
+
+def train_epoch(model, loader, *, loss_fn, optimizer, clip_norm=None, device=None):
+    """One pass over ``loader`` in training mode; stops at the first non-finite loss.
+
+    Returns three lists, one entry per step: the losses, the gradient norms before
+    clipping, and the batch sizes.
+    """
+    device = torch.device(device) if device is not None else get_device()
+    model.train()
+    losses, norms, sizes = [], [], []
+    for X, y in loader:
+        X, y = X.to(device), y.to(device)
+        loss, norm = train_step(model, X, y, loss_fn=loss_fn, optimizer=optimizer, clip_norm=clip_norm)
+        losses.append(loss)
+        norms.append(norm)
+        sizes.append(X.shape[0])
+        if not math.isfinite(loss):
+            break
+    return losses, norms, sizes
+
+
 def fit(
     model,
     train_data,
@@ -268,14 +312,11 @@ def fit(
     Training stops early, with a warning, if the training loss becomes NaN
     or infinite (``stop_reason == "non_finite_loss"``).
     """
-    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 1:
-        raise ValueError(f"epochs must be an integer >= 1, got {epochs!r}")
+    check_positive_int("epochs", epochs)
     if clip_norm is not None and not clip_norm > 0:
         raise ValueError(f"clip_norm must be None or > 0, got {clip_norm!r}")
-    if patience is not None and (
-        isinstance(patience, bool) or not isinstance(patience, numbers.Integral) or patience < 1
-    ):
-        raise ValueError(f"patience must be None or an integer >= 1, got {patience!r}")
+    if patience is not None:
+        check_positive_int("patience", patience)
     _check_progress(progress)
     device = torch.device(device) if device is not None else get_device()
     train_loader = _as_loader(train_data, batch_size, shuffle, "train_data")
@@ -284,33 +325,21 @@ def fit(
         val_loader = _as_loader(val_data, batch_size, False, "val_data")
 
     model.to(device)
-    params = [p for p in model.parameters() if p.requires_grad]
     history = History()
     best_loss, best_state = math.inf, None
     width = 0  # length of the last progress line
 
     for epoch in range(1, epochs + 1):
-        model.train()
-        total, count, norms = 0.0, 0, []
         lr = optimizer.param_groups[0]["lr"]
-        for X, y in train_loader:
-            X, y = X.to(device), y.to(device)
-            loss = loss_fn(_predictions(model(X)), y)
-            optimizer.zero_grad()
-            loss.backward()
-            if clip_norm is not None:
-                # clip_grad_norm_ returns the norm measured before clipping.
-                norm = torch.nn.utils.clip_grad_norm_(params, clip_norm)
-            else:
-                norm = torch.nn.utils.get_total_norm([p.grad for p in params if p.grad is not None])
-            norms.append(norm.item())
-            optimizer.step()
-            total += loss.item() * X.shape[0]
-            count += X.shape[0]
-        if count == 0:
+        losses, norms, sizes = train_epoch(model, train_loader, loss_fn=loss_fn, optimizer=optimizer,
+                                           clip_norm=clip_norm, device=device)
+        if not sizes:
             raise ValueError("train_data must hold at least one sample, got an empty set")
 
-        history.train_loss.append(total / count)
+        # the epoch's loss: the mean over samples, each batch weighted by its size
+        history.train_loss.append(sum(loss * n for loss, n in zip(losses, sizes)) / sum(sizes))
+        history.step_loss.extend(losses)
+        history.step_grad_norm.extend(norms)
         history.lr.append(lr)
         history.grad_norm.append(float(np.mean(norms)))
         history.grad_norm_max.append(float(np.max(norms)))

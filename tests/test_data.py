@@ -196,7 +196,6 @@ def test_sunspots_split_matches_the_data_card():
     [
         (lambda: adding_problem(4, 1, rng=0), "T"),
         (lambda: adding_problem(0, 10, rng=0), "n"),
-        (lambda: adding_problem(4, 10, rng=None), "rng"),
         (lambda: copy_task(4, 0, 3, rng=0), "K"),
         (lambda: copy_task(4, 2, -1, rng=0), "delay"),
         (lambda: noisy_sine(10, noise=-1.0, rng=0), "noise"),
@@ -259,3 +258,16 @@ def test_digit_sequences_seeded():
 def test_digit_sequences_bad_fractions(fractions):
     with pytest.raises(ValueError, match="fractions must be"):
         load_digit_sequences(0, fractions=fractions)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: adding_problem(4, 10, rng=None),
+    lambda: copy_task(4, 2, 3, rng=None),
+    lambda: noisy_sine(10, rng=None),
+    lambda: running_parity(4, 5, rng=None),
+    lambda: adding_problem(4.0, 10, rng=0),
+])
+def test_wrong_types_raise_type_error(call):
+    # None would draw fresh entropy and make the data irreproducible; 4.0 is not an integer
+    with pytest.raises(TypeError, match=r"rng must be a numpy.random.Generator|n must be an integer"):
+        call()

@@ -137,10 +137,14 @@ def test_bad_input_raises_value_error_naming_the_argument():
         (lambda: set_spectral_radius(np.triu(np.ones((3, 3)), 1), 1.0), "spectral radius 0"),
         (lambda: spectral_radius(np.ones(3)), "w"),
         (lambda: orthogonal(0, 0), "n"),
-        (lambda: orthogonal(3, None), "rng"),
         (lambda: rnn_params(2, 3, w_hh="random", rng=0), "w_hh"),
         (lambda: rnn_params(2, 0, rng=0), "hidden_size"),
     ]
     for call, name in cases:
         with pytest.raises(ValueError, match=name):
             call()
+
+
+def test_rng_none_is_refused():
+    with pytest.raises(TypeError, match=r"rng must be a numpy.random.Generator or an int seed >= 0, got None"):
+        orthogonal(3, None)

@@ -39,3 +39,53 @@ def test_bad_arguments_name_themselves():
         LastStepClassifier(8, 16, 10, cell="Elman")
     with pytest.raises(ValueError, match="nonlinearity applies to cell='RNN'"):
         LastStepClassifier(8, 16, 10, cell="GRU", nonlinearity="relu")
+
+
+# ---------------------------------------------------------------- SequenceToOne and PerStep
+from companion import torch_nn  # noqa: E402
+from companion.models import PerStep, SequenceToOne  # noqa: E402
+
+
+@pytest.mark.parametrize("cell", ["RNN", "LSTM", "GRU"])
+def test_bidirectional_summary_is_forward_last_and_backward_first(cell):
+    torch.manual_seed(1)
+    model = SequenceToOne(4, 6, 3, cell=cell, num_layers=2, bidirectional=True).double()
+    x = torch.randn(5, 7, 4, dtype=torch.float64)
+    out, _ = model.rnn(x)  # (N, T, 2H): [forward | backward] at each step
+    expected = torch.cat([out[:, -1, :6], out[:, 0, 6:]], dim=1)  # forward after T, backward after 1
+    torch.testing.assert_close(model.summary(x), expected, rtol=0, atol=1e-15)
+    assert model(x).shape == (5, 3) and model.head.in_features == 12
+
+
+@pytest.mark.parametrize("model_cls", [SequenceToOne, PerStep])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_companion_layers_give_the_same_model(model_cls, bidirectional):
+    torch.manual_seed(2)
+    ref = model_cls(4, 6, 3, cell="LSTM", bidirectional=bidirectional).double()
+    ours = model_cls(4, 6, 3, cell="LSTM", bidirectional=bidirectional, layers=torch_nn).double()
+    ours.load_state_dict(ref.state_dict())  # the same keys and shapes
+    assert isinstance(ours.rnn, torch_nn.LSTM)
+    x = torch.randn(5, 7, 4, dtype=torch.float64)
+    torch.testing.assert_close(ours(x), ref(x), rtol=0, atol=1e-12)
+
+
+def test_per_step_outputs_one_vector_per_step():
+    torch.manual_seed(4)
+    model = PerStep(4, 6, 3, cell="GRU")
+    x = torch.randn(5, 7, 4)
+    y = model(x)
+    assert y.shape == (5, 7, 3)
+    out, _ = model.rnn(x)
+    torch.testing.assert_close(y, model.head(out))
+    # causal: changing the last step leaves the earlier outputs unchanged
+    x2 = x.clone()
+    x2[:, -1] += 1.0
+    torch.testing.assert_close(model(x2)[:, :-1], y[:, :-1])
+    assert not torch.allclose(model(x2)[:, -1], y[:, -1])
+
+
+def test_model_arguments_are_checked():
+    with pytest.raises(TypeError, match=r"output_size must be an integer >= 1, got 2.5"):
+        SequenceToOne(4, 6, 2.5)
+    with pytest.raises(ValueError, match=r"hidden_size must be an integer >= 1, got 0"):
+        PerStep(4, 0, 3)

@@ -481,7 +481,7 @@ def test_dropout_not_applied_with_one_layer(kind):
 @pytest.mark.parametrize(
     "make, match",
     [
-        (lambda: LSTM(D, 0), r"hidden_size: expected a positive int, got 0"),
+        (lambda: LSTM(D, 0), r"hidden_size must be an integer >= 1, got 0"),
         (lambda: GRU(D, -3), r"hidden_size.*got -3"),
         (lambda: LSTM(0, H), r"input_size.*got 0"),
         (lambda: RNN(D, H, num_layers=0), r"num_layers.*got 0"),

@@ -14,6 +14,7 @@ from companion.train import (
     evaluate,
     fit,
     get_device,
+    train_step,
     load_checkpoint,
     predict,
     save_checkpoint,
@@ -333,3 +334,28 @@ def test_accuracy_refuses_mismatched_labels():
     model = nn.Linear(2, 3)
     with pytest.raises(ValueError, match=r"labels y \(N,\)"):
         accuracy(model, torch.zeros(4, 2), [0, 1, 2])
+
+
+def test_every_step_is_recorded():
+    torch.manual_seed(0)
+    X, y = torch.randn(50, 3), torch.randn(50, 1)
+    model = nn.Linear(3, 1)
+    history = fit(model, (X, y), loss_fn=nn.MSELoss(), optimizer=torch.optim.SGD(model.parameters(), lr=0.1),
+                  epochs=3, batch_size=16, shuffle=False)
+    assert len(history.step_loss) == len(history.step_grad_norm) == 3 * 4  # 4 batches: 16, 16, 16, 2
+    sizes = [16, 16, 16, 2]
+    for e in range(3):
+        steps = history.step_loss[4 * e:4 * e + 4]
+        assert abs(history.train_loss[e] - sum(s * n for s, n in zip(steps, sizes)) / 50) < 1e-12
+        assert history.grad_norm_max[e] == max(history.step_grad_norm[4 * e:4 * e + 4])
+
+
+def test_train_step_skips_a_non_finite_step():
+    model = scalar_model(1.0)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    X, y = torch.tensor([[1.0]]), torch.tensor([[float("inf")]])
+    loss, norm = train_step(model, X, y, loss_fn=nn.MSELoss(), optimizer=opt)
+    assert not np.isfinite(loss)
+    assert model.weight.item() == 1.0  # the step was not taken
+    loss, norm = train_step(model, X, torch.tensor([[0.0]]), loss_fn=nn.MSELoss(), optimizer=opt)
+    assert loss == 1.0 and abs(norm - 2.0) < 1e-12 and abs(model.weight.item() - 0.8) < 1e-7

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from .._validate import as_rng, check_one_of, check_positive_int
+
 CELL_KEYS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")  # torch's state_dict order
 GATES = {"rnn": 1, "gru": 3, "lstm": 4}  # G: how many blocks of H rows the weights stack
 
@@ -160,12 +162,10 @@ def init_params(cell, input_size, hidden_size, num_layers=1, bias=True, *, rng, 
     Keys and shapes are those of the torch ``state_dict`` (``weight_ih_l{k}`` (G*H, D_k), ...).
     ``rng`` is a ``numpy.random.Generator`` (or an int seed).
     """
-    if cell not in GATES:
-        raise ValueError(f"cell must be one of {tuple(GATES)}, got {cell!r}")
+    check_one_of("cell", cell, tuple(GATES))
     for name, value in (("input_size", input_size), ("hidden_size", hidden_size), ("num_layers", num_layers)):
-        if not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    rng = np.random.default_rng(rng)
+        check_positive_int(name, value)
+    rng = as_rng(rng)
     G, H = GATES[cell], hidden_size
     bound = 1.0 / np.sqrt(H)
     params = {}

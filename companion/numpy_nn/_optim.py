@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 
+from .._validate import check_nonnegative
+
 
 def _check_grads(params, grads):
     missing = set(params) - set(grads)
@@ -16,11 +18,6 @@ def _check_grads(params, grads):
             raise ValueError(f"grads[{k!r}] must have shape {p.shape} like params[{k!r}], got {np.shape(grads[k])}")
 
 
-def _check_positive(name, value, allow_zero=True):
-    if not (value >= 0 if allow_zero else value > 0) or not math.isfinite(value):
-        raise ValueError(f"{name} must be {'>= 0' if allow_zero else '> 0'} and finite, got {value}")
-
-
 class SGD:
     """Stochastic gradient descent with optional momentum (torch's form), Nesterov and weight decay.
 
@@ -29,9 +26,9 @@ class SGD:
     """
 
     def __init__(self, params, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
-        _check_positive("lr", lr)
-        _check_positive("momentum", momentum)
-        _check_positive("weight_decay", weight_decay)
+        check_nonnegative("lr", lr)
+        check_nonnegative("momentum", momentum)
+        check_nonnegative("weight_decay", weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("nesterov=True needs momentum > 0 and dampening == 0")
         self.params, self.lr, self.momentum = params, lr, momentum
@@ -64,9 +61,9 @@ class Adam:
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
-        _check_positive("lr", lr)
-        _check_positive("eps", eps)
-        _check_positive("weight_decay", weight_decay)
+        check_nonnegative("lr", lr)
+        check_nonnegative("eps", eps)
+        check_nonnegative("weight_decay", weight_decay)
         if not (0 <= betas[0] < 1 and 0 <= betas[1] < 1):
             raise ValueError(f"betas must both lie in [0, 1), got {betas}")
         self.params, self.lr, self.betas, self.eps, self.weight_decay = params, lr, betas, eps, weight_decay
@@ -98,7 +95,7 @@ def clip_grad_norm(grads, max_norm):
     As ``torch.nn.utils.clip_grad_norm_``: the factor is ``max_norm / (norm + 1e-6)``, capped at 1.
     Returns the norm before clipping.
     """
-    _check_positive("max_norm", max_norm, allow_zero=False)
+    check_nonnegative("max_norm", max_norm, strict=True)
     if not grads:
         raise ValueError("grads must contain at least one array")
     total = math.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64))) for g in grads.values()))

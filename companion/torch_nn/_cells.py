@@ -30,6 +30,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .._validate import check_positive_int
+
 NONLINEARITIES = {"tanh": torch.tanh, "relu": torch.relu}
 
 
@@ -116,11 +118,8 @@ def init_uniform(module: nn.Module, hidden_size: int) -> None:
 
 
 def check_size(name: str, value) -> None:
-    """Raise unless ``value`` is a positive int."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name}: expected a positive int, got {value!r} of type {type(value).__name__}")
-    if value <= 0:
-        raise ValueError(f"{name}: expected a positive int, got {value}")
+    """Raise unless ``value`` is a positive int: TypeError for another type, ValueError for 0 or less."""
+    check_positive_int(name, value)
 
 
 def check_proj_size(proj_size, hidden_size: int, module: str) -> None:
