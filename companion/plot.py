@@ -10,11 +10,13 @@ H hidden size.
 """
 
 import matplotlib.pyplot as plt
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 from matplotlib.path import Path
 import numpy as np
 
-__all__ = ["plot_history", "plot_series", "draw_unrolled_rnn"]
+from .numpy_nn._activations import ACTIVATIONS
+
+__all__ = ["plot_history", "plot_series", "draw_unrolled_rnn", "draw_feedback", "draw_cell", "plot_activations"]
 
 
 def _figure_and_axes(ax, figsize):
@@ -194,3 +196,203 @@ def draw_unrolled_rnn(T=4, ax=None, labels=True):
     ax.set_aspect("equal")
     ax.axis("off")
     return fig, ax
+
+
+def draw_feedback(feed_from="h", ax=None):
+    """The folded network x -> h -> y with its feedback arrow into h.
+
+    ``feed_from="h"``: an Elman network, h_{t-1} feeds h_t through W_hh;
+    ``feed_from="y"``: a Jordan network, the previous output feeds h_t through W_yh.
+    The feedback arrow carries ``gid="feedback"``.
+    """
+    if feed_from not in ("h", "y"):
+        raise ValueError(f"feed_from must be 'h' (Elman) or 'y' (Jordan), got {feed_from!r}")
+    fig, ax = _figure_and_axes(ax, (3, 3))
+    for row in _ROWS:
+        _box(ax, 0.0, row, f"${row}_t$", f"box-{row}")
+    _vertical_arrows(ax, 0.0, True)
+    right, h, y = _BOX_W / 2 + 0.06, _ROWS["h"], _ROWS["y"]
+    if feed_from == "h":  # a loop from h_t back into h_t
+        points = [(right, h + 0.15), (right + 1.0, h + 0.8), (right + 1.0, h - 0.8), (right, h - 0.15)]
+        where, what = (right + 0.9, h), "$W_{hh}\\,h_{t-1}$"
+    else:  # from y_t down into h_t
+        points = [(right, y), (right + 0.9, y - 0.1), (right + 0.9, h + 0.1), (right, h)]
+        where, what = (right + 0.8, (h + y) / 2), "$W_{yh}\\,\\sigma(y_{t-1})$"
+    curve = Path(points, [Path.MOVETO] + [Path.CURVE4] * 3)
+    ax.add_patch(FancyArrowPatch(path=curve, arrowstyle="-|>", mutation_scale=12, lw=1.5, color="C3",
+                                 gid="feedback"))
+    ax.text(*where, what, color="C3", va="center", fontsize=11)
+    ax.set_xlim(-0.9, 3.2)
+    ax.set_ylim(_ROWS["x"] - 0.6, _ROWS["y"] + 0.6)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return fig, ax
+
+
+# ------------------------------------------------------------ cell diagrams
+_LAYER, _OP = "#fde2b8", "#f6c9d0"  # a layer with weights, a pointwise operation
+_TOP, _LOW = 4.5, 1.6  # heights of the state line and of the input line
+
+
+def _layer(ax, x, y, text):
+    """A layer with weights: W_i* x_t + W_h* h_{t-1} + b, then a nonlinearity."""
+    ax.add_patch(FancyBboxPatch((x - 0.42, y - 0.3), 0.84, 0.6, boxstyle="round,pad=0.03", fc=_LAYER,
+                                ec="black", lw=1, zorder=3, gid="layer"))
+    ax.text(x, y, text, ha="center", va="center", fontsize=10, zorder=4)
+
+
+def _op(ax, x, y, text, size=10):
+    """An elementwise operation, without weights."""
+    ax.add_patch(Circle((x, y), 0.27, fc=_OP, ec="black", lw=1, zorder=3, gid="op"))
+    ax.text(x, y, text, ha="center", va="center", fontsize=size, zorder=4)
+
+
+def _wire(ax, *points):
+    """A polyline through the points, with an arrow head at the end."""
+    for (x0, y0), (x1, y1) in zip(points[:-2], points[1:-1]):
+        ax.plot([x0, x1], [y0, y1], color="black", lw=1)
+    ax.add_patch(FancyArrowPatch(points[-2], points[-1], arrowstyle="-|>", mutation_scale=10, lw=1,
+                                 color="black", shrinkA=0, shrinkB=0))
+
+
+def _line(ax, *points):
+    xs, ys = zip(*points)
+    ax.plot(xs, ys, color="black", lw=1)
+
+
+def _label(ax, x, y, s, size=11, **kw):
+    ax.text(x, y, s, ha=kw.pop("ha", "center"), va="center", fontsize=size, **kw)
+
+
+def _frame(ax, name):
+    ax.add_patch(FancyBboxPatch((0.6, 0.9), 5.8, 4.3, boxstyle="round,pad=0.05", fc="none", ec="0.6", lw=1,
+                                ls="--"))
+    _label(ax, 3.5, 5.75, name, weight="bold")
+    ax.set_xlim(-0.5, 7.4)
+    ax.set_ylim(-0.3, 6.0)
+    ax.set_aspect("equal")
+    ax.axis("off")
+
+
+def _draw_rnn(ax):
+    _frame(ax, "simple RNN")
+    _label(ax, -0.05, _LOW, "$h_{t-1}$")
+    _label(ax, 1.2, 0.0, "$x_t$")
+    _line(ax, (0.4, _LOW), (3.5, _LOW))
+    _line(ax, (1.2, 0.3), (1.2, _LOW))
+    _wire(ax, (3.5, _LOW), (3.5, 2.2))
+    _layer(ax, 3.5, 2.5, "tanh")
+    _wire(ax, (3.5, 2.8), (3.5, _TOP), (6.7, _TOP))
+    _label(ax, 7.05, _TOP, "$h_t$")
+
+
+def _draw_lstm(ax):
+    _frame(ax, "LSTM")
+    _label(ax, -0.05, _TOP, "$c_{t-1}$")
+    _label(ax, -0.05, _LOW, "$h_{t-1}$")
+    _label(ax, 1.2, 0.0, "$x_t$")
+    xs = {"f": 1.7, "i": 2.8, "g": 3.9, "o": 5.0}
+    _line(ax, (0.4, _LOW), (5.0, _LOW))  # (h_{t-1}, x_t) feeds all four layers
+    _line(ax, (1.2, 0.3), (1.2, _LOW))
+    for name, fn in zip(xs, (r"$\sigma$", r"$\sigma$", "tanh", r"$\sigma$")):
+        _wire(ax, (xs[name], _LOW), (xs[name], 2.2))
+        _layer(ax, xs[name], 2.5, fn)
+        _label(ax, xs[name] + 0.1, 3.05, f"${name}_t$", size=9, ha="left")
+    # cell state: c_t = f_t * c_{t-1} + i_t * g_t
+    _wire(ax, (0.4, _TOP), (1.43, _TOP))
+    _op(ax, 1.7, _TOP, r"$\times$")
+    _wire(ax, (1.7, 2.8), (1.7, _TOP - 0.27))
+    _wire(ax, (1.97, _TOP), (3.63, _TOP))
+    _op(ax, 3.9, _TOP, "+")
+    _op(ax, 3.35, 3.65, r"$\times$")
+    _wire(ax, (2.8, 2.8), (2.8, 3.65), (3.08, 3.65))
+    _wire(ax, (3.9, 2.8), (3.9, 3.65), (3.62, 3.65))
+    _wire(ax, (3.35, 3.92), (3.35, _TOP), (3.63, _TOP))
+    _wire(ax, (4.17, _TOP), (6.7, _TOP))
+    _label(ax, 7.05, _TOP, "$c_t$")
+    # hidden state: h_t = o_t * tanh(c_t)
+    _op(ax, 5.85, 3.6, "tanh", size=7)
+    _wire(ax, (5.85, _TOP), (5.85, 3.87))
+    _op(ax, 5.85, 2.5, r"$\times$")
+    _wire(ax, (5.85, 3.33), (5.85, 2.77))
+    _wire(ax, (5.42, 2.5), (5.58, 2.5))
+    _wire(ax, (5.85, 2.23), (5.85, 1.2), (6.7, 1.2))
+    _label(ax, 7.05, 1.2, "$h_t$")
+
+
+def _draw_gru(ax):
+    _frame(ax, "GRU")
+    _label(ax, -0.05, _TOP, "$h_{t-1}$")
+    _label(ax, 1.2, 0.0, "$x_t$")
+    xs = {"r": 1.7, "z": 2.9, "n": 4.6}
+    _line(ax, (0.4, _TOP), (0.9, _TOP), (0.9, _LOW), (4.6, _LOW))
+    _line(ax, (1.2, 0.3), (1.2, _LOW))
+    for name, fn in zip(xs, (r"$\sigma$", r"$\sigma$", "tanh")):
+        _wire(ax, (xs[name], _LOW), (xs[name], 2.2))
+        _layer(ax, xs[name], 2.5, fn)
+    _label(ax, 1.6, 2.95, "$r_t$", size=9, ha="right")
+    _label(ax, 3.0, 4.02, "$z_t$", size=9, ha="left")
+    _label(ax, 5.1, 2.8, "$n_t$", size=9, ha="left")
+    # the reset gate acts inside the candidate layer
+    _wire(ax, (1.7, 2.8), (1.7, 3.1), (4.35, 3.1), (4.35, 2.85))
+    # h_t = z_t * h_{t-1} + (1 - z_t) * n_t
+    _wire(ax, (0.9, _TOP), (2.63, _TOP))
+    _op(ax, 2.9, _TOP, r"$\times$")
+    _wire(ax, (2.9, 2.8), (2.9, _TOP - 0.27))
+    _wire(ax, (2.9, 3.65), (3.73, 3.65))
+    _op(ax, 4.0, 3.65, "1$-$", size=9)
+    _wire(ax, (4.27, 3.65), (5.33, 3.65))
+    _op(ax, 5.6, 3.65, r"$\times$")
+    _wire(ax, (5.02, 2.5), (5.6, 2.5), (5.6, 3.38))
+    _wire(ax, (3.17, _TOP), (5.33, _TOP))
+    _op(ax, 5.6, _TOP, "+")
+    _wire(ax, (5.6, 3.92), (5.6, _TOP - 0.27))
+    _wire(ax, (5.87, _TOP), (6.7, _TOP))
+    _label(ax, 7.05, _TOP, "$h_t$")
+
+
+_CELL_DRAWINGS = {"rnn": _draw_rnn, "lstm": _draw_lstm, "gru": _draw_gru}
+
+
+def draw_cell(cell, ax=None):
+    """The inside of one step of a cell: ``"rnn"``, ``"lstm"`` or ``"gru"``.
+
+    Rounded boxes (``gid="layer"``) are layers with weights followed by their
+    nonlinearity; circles (``gid="op"``) are elementwise operations.
+    """
+    if cell not in _CELL_DRAWINGS:
+        raise ValueError(f"cell must be one of {tuple(_CELL_DRAWINGS)}, got {cell!r}")
+    fig, ax = _figure_and_axes(ax, (3, 2.7))
+    _CELL_DRAWINGS[cell](ax)
+    return fig, ax
+
+
+# -------------------------------------------------------------- activations
+def plot_activations(names=("sigmoid", "tanh", "relu"), *, a=None, axes=None):
+    """Each activation function (left) and its derivative (right), against the pre-activation a.
+
+    ``names`` are keys of ``companion.numpy_nn.ACTIVATIONS``; ``a`` defaults to 401
+    points from -5 to 5; ``axes`` a pair of axes, or None for a new figure.
+    Returns ``(fig, (ax_f, ax_df))``.
+    """
+    for name in names:
+        if name not in ACTIVATIONS:
+            raise ValueError(f"names must be keys of ACTIVATIONS {tuple(ACTIVATIONS)}, got {name!r}")
+    a = np.linspace(-5, 5, 401) if a is None else np.asarray(a, dtype=float)
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=(8, 3.2), layout="constrained")
+    else:
+        fig = axes[0].figure
+    ax_f, ax_df = axes
+    for name in names:
+        f, df = ACTIVATIONS[name]
+        label = "ReLU" if name == "relu" else name
+        ax_f.plot(a, f(a), label=label)
+        ax_df.plot(a, df(a), label=label)
+    ax_f.set_ylim(-1.2, 2.2)
+    ax_f.set_xlabel("pre-activation $a$")
+    ax_f.set_ylabel("$f(a)$")
+    ax_df.set_xlabel("pre-activation $a$")
+    ax_df.set_ylabel("derivative $f'(a)$")
+    ax_f.legend(frameon=False)
+    return fig, (ax_f, ax_df)

@@ -100,3 +100,50 @@ def test_draw_unrolled_rnn_text_does_not_overlap():
     for i, a in enumerate(boxes):
         for b in boxes[i + 1 :]:
             assert not a.overlaps(b)
+
+
+# ---------------------------------------------------------------- diagrams and activations
+from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch  # noqa: E402
+
+from companion.numpy_nn import ACTIVATIONS  # noqa: E402
+from companion.plot import draw_cell, draw_feedback, plot_activations  # noqa: E402
+
+
+@pytest.mark.parametrize("cell, layers, ops", [("rnn", 1, 0), ("lstm", 4, 5), ("gru", 3, 4)])
+def test_cell_diagram_draws_one_layer_per_weight_block(cell, layers, ops):
+    fig, ax = draw_cell(cell)
+    boxes = [p for p in ax.patches if isinstance(p, FancyBboxPatch) and p.get_gid() == "layer"]
+    circles = [p for p in ax.patches if isinstance(p, Circle) and p.get_gid() == "op"]
+    assert len(boxes) == layers and len(circles) == ops
+    with pytest.raises(ValueError, match=r"cell must be one of \('rnn', 'lstm', 'gru'\), got 'elman'"):
+        draw_cell("elman")
+
+
+@pytest.mark.parametrize("feed_from, label", [("h", "W_{hh}"), ("y", "W_{yh}")])
+def test_feedback_diagram_names_its_loop(feed_from, label):
+    fig, ax = draw_feedback(feed_from)
+    assert [p for p in ax.patches if isinstance(p, FancyArrowPatch) and p.get_gid() == "feedback"]
+    assert any(label in t.get_text() for t in ax.texts)
+    with pytest.raises(ValueError, match="feed_from must be"):
+        draw_feedback("x")
+
+
+def test_activation_figure_plots_each_function_and_its_derivative():
+    a = np.linspace(-3, 3, 7)
+    fig, (ax_f, ax_df) = plot_activations(("tanh", "relu"), a=a)
+    assert ax_df.get_ylabel() == "derivative $f'(a)$" and ax_f.get_xlabel() == "pre-activation $a$"
+    np.testing.assert_allclose(ax_f.get_lines()[0].get_ydata(), np.tanh(a))
+    np.testing.assert_allclose(ax_df.get_lines()[1].get_ydata(), (a > 0).astype(float))
+    with pytest.raises(ValueError, match="names must be keys of ACTIVATIONS"):
+        plot_activations(("gelu",))
+
+
+@pytest.mark.parametrize("name", list(ACTIVATIONS))
+def test_activation_derivatives_match_autograd(name):
+    import torch
+
+    a = np.linspace(-4, 4, 41) + 0.05  # away from ReLU's kink
+    f, df = ACTIVATIONS[name]
+    t = torch.tensor(a, requires_grad=True)
+    {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu}[name](t).sum().backward()
+    np.testing.assert_allclose(df(a), t.grad.numpy(), rtol=0, atol=1e-15)

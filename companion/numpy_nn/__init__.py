@@ -25,7 +25,7 @@ A **model** adds a linear head and a loss, with nested parameters
 Convention: ``a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh``, in code ``x_t @ W_ih.T + ...``.
 """
 
-from ._activations import sigmoid
+from ._activations import ACTIVATIONS, relu, sigmoid
 from ._checks import init_params
 from ._gradcheck import gradient_check, numerical_gradient, relative_error
 from ._gru import gru_backward, gru_forward, gru_step_backward, gru_step_forward
@@ -40,7 +40,7 @@ __all__ = [
     "rnn_forward", "rnn_backward", "rnn_step_forward", "rnn_step_backward",
     "lstm_forward", "lstm_backward", "lstm_step_forward", "lstm_step_backward",
     "gru_forward", "gru_backward", "gru_step_forward", "gru_step_backward",
-    "init_params", "sigmoid",
+    "init_params", "sigmoid", "relu", "ACTIVATIONS",
     "linear_forward", "linear_backward", "embedding_forward", "embedding_backward",
     "softmax", "softmax_cross_entropy", "mse_loss",
     "linear_init", "init_model", "model_forward", "model_backward", "loss_and_grads", "flatten",

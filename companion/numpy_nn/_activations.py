@@ -14,3 +14,32 @@ def sigmoid(a):
     ``sigmoid(a) * (1 - sigmoid(a))``.
     """
     return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(a)))
+
+
+def tanh_derivative(a):
+    """``tanh'(a) = 1 - tanh(a)**2``."""
+    return 1.0 - np.tanh(a) ** 2
+
+
+def sigmoid_derivative(a):
+    """``sigmoid'(a) = sigmoid(a) * (1 - sigmoid(a))``, at most 1/4 (at a = 0)."""
+    s = sigmoid(a)
+    return s * (1.0 - s)
+
+
+def relu(a):
+    """``max(a, 0)``."""
+    return np.maximum(np.asarray(a), 0.0)
+
+
+def relu_derivative(a):
+    """1 where a > 0, else 0 (the value PyTorch uses at the kink, a = 0)."""
+    return (np.asarray(a) > 0).astype(float)
+
+
+#: name -> (f, f'), for the recurrent cells' activations.
+ACTIVATIONS = {
+    "sigmoid": (sigmoid, sigmoid_derivative),
+    "tanh": (np.tanh, tanh_derivative),
+    "relu": (relu, relu_derivative),
+}
