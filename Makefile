@@ -37,8 +37,8 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest tests -m "not book and not notebook"
 
 audit: $(STAMP)
-	for c in idle busy threads1 seed1000 seed2000; do $(BIN)/python tests/audit_asserts.py run $$c; done
-	$(BIN)/python tests/audit_asserts.py report 10
+	for c in idle busy threads1 seed1000 seed2000; do $(BIN)/python tests/book/audit_asserts.py run $$c; done
+	$(BIN)/python tests/book/audit_asserts.py report 10
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

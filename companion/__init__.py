@@ -3,15 +3,30 @@
 Import what you need from the submodules; nothing heavy is imported here, so
 ``companion.numpy_nn`` can be used in a process without PyTorch:
 
-- :mod:`companion.numpy_nn` -- RNN, LSTM, GRU, layers, losses and optimisers in
-  NumPy, every backward pass written by hand;
-- :mod:`companion.torch_nn` -- the same cells as readable ``torch.nn.Module`` s;
+- :mod:`companion.numpy_nn` -- RNN, LSTM and GRU in NumPy, every backward pass
+  written by hand: step functions (one cell's parameters, every gradient),
+  sequence functions, a model with a linear head and a loss, layers, losses,
+  optimisers, activations and a gradient checker;
+- :mod:`companion.torch_nn` -- the same cells as readable ``torch.nn.Module`` s,
+  equal to ``torch.nn.RNN/LSTM/GRU`` (bidirectional, projections, unbatched);
+- :mod:`companion.models` -- ready-made PyTorch models: a recurrent layer and a
+  linear head, sequence-to-one or per step, uni- or bidirectional;
 - :mod:`companion.data` -- synthetic tasks, windowing, splits, packaged data;
-- :mod:`companion.train` -- a small training loop and ``seed_everything``;
-- :mod:`companion.plot` -- figures used by the book.
+- :mod:`companion.train` -- a training loop (one step, one epoch, ``fit``),
+  evaluation, accuracy, exact checkpoints and ``seed_everything``;
+- :mod:`companion.gradients` -- exact Jacobians of a simple RNN through time,
+  their norms, spectral radii, orthogonal and identity initialisations;
+- :mod:`companion.keras_weights` -- Keras 3 recurrent and dense weights as
+  PyTorch state dicts;
+- :mod:`companion.plot` -- figures and diagrams used by the book.
+
+Argument checks shared by all of them live in ``companion._validate``: a value
+of the wrong type raises ``TypeError``, a wrong value ``ValueError``, and every
+message names the argument.
 
 Notation (shared with the book): N batch, T time steps, D input size,
-H hidden size, L layers, V vocabulary, G gates (1 RNN, 3 GRU, 4 LSTM).
+H hidden size, L layers, V vocabulary or number of outputs, G gates
+(1 RNN, 3 GRU, 4 LSTM); a shape comment such as ``# (N, T, 4H)`` uses them.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -12,9 +12,9 @@ Real data is read from files that ship inside installed packages, so
 everything here works offline. The data cards are in the book's appendix.
 """
 
-from dataclasses import dataclass
 import importlib.util
 import numbers
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np

@@ -45,8 +45,8 @@ import numbers
 
 import numpy as np
 
-from companion.numpy_nn import init_params
 from companion._validate import as_rng, check_positive_int
+from companion.numpy_nn import init_params
 from companion.numpy_nn._checks import as_float_array, parse_params
 
 __all__ = [

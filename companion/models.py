@@ -17,7 +17,7 @@ uses the book's from-scratch modules, which hold the same parameters.
 import torch
 from torch import nn
 
-from ._validate import check_positive_int, check_one_of
+from ._validate import check_one_of, check_positive_int
 
 __all__ = ["SequenceToOne", "PerStep", "LastStepClassifier"]
 

@@ -10,9 +10,9 @@ H hidden size.
 """
 
 import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 from matplotlib.path import Path
-import numpy as np
 
 from .numpy_nn._activations import ACTIVATIONS
 

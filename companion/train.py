@@ -20,13 +20,13 @@ first element is the predictions (``torch.nn.RNN`` style ``(output, h_n)``).
 averaged over samples, weighting each batch by its size.
 """
 
-from dataclasses import asdict, dataclass, field
 import copy
 import math
 import numbers
 import random
 import sys
 import warnings
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import torch

@@ -1,6 +1,6 @@
 """Markers for the three kinds of test that `make test` runs.
 
-- ``book``: the warnings-as-errors build (tests/test_book.py), set there;
+- ``book``: the warnings-as-errors build (tests/book/test_book.py), set there;
 - ``notebook``: every cell of every notebook that nbval re-executes, set here;
 - everything else is a unit test of the package or a guard on the sources.
 

@@ -31,8 +31,8 @@ from ._gradcheck import gradient_check, numerical_gradient, relative_error
 from ._gru import gru_backward, gru_forward, gru_step_backward, gru_step_forward
 from ._layers import embedding_backward, embedding_forward, linear_backward, linear_forward
 from ._losses import mse_loss, softmax, softmax_cross_entropy
-from ._model import flatten, init_model, linear_init, loss_and_grads, model_backward, model_forward
 from ._lstm import lstm_backward, lstm_forward, lstm_step_backward, lstm_step_forward
+from ._model import flatten, init_model, linear_init, loss_and_grads, model_backward, model_forward
 from ._optim import SGD, Adam, clip_grad_norm
 from ._rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
 

@@ -10,7 +10,8 @@ def sigmoid(a):
 
     The two are equal, but the second never overflows (``exp(-a)`` does for a < -709)
     and costs one ``tanh`` instead of an ``exp`` and a division. It differs from the
-    exact value by at most one unit in the last place of 1 (2.2e-16 in float64). Its derivative, which the backward passes use, is
+    exact value by at most one unit in the last place of 1 (2.2e-16 in float64).
+    Its derivative, which the backward passes use, is
     ``sigmoid(a) * (1 - sigmoid(a))``.
     """
     return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(a)))

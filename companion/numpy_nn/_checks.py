@@ -137,9 +137,11 @@ def parse_params(params, gates: int, input_size: int, dtype, name: str = "params
         kinds = ["weight_ih", "weight_hh"] + (["bias_ih", "bias_hh"] if has_bias else [])
         for kind in kinds:
             if f"{kind}_l{k}" not in params:
-                raise ValueError(f"{name} is missing key '{kind}_l{k}' (layers 0..{num_layers - 1} must all be present)")
+                raise ValueError(f"{name} is missing key '{kind}_l{k}' "
+                                 f"(layers 0..{num_layers - 1} must all be present)")
         if not has_bias and (f"bias_ih_l{k}" in params or f"bias_hh_l{k}" in params):
-            raise ValueError(f"{name} has bias keys for layer {k} but not for layer 0: use biases in all layers or none")
+            raise ValueError(f"{name} has bias keys for layer {k} but not for layer 0: "
+                             "use biases in all layers or none")
         d_in = input_size if k == 0 else layers[0]["weight_hh"].shape[1]
         cell = {kind: params[f"{kind}_l{k}"] for kind in kinds}
         layers.append(_check_cell_arrays(cell, gates, d_in, dtype, lambda key, k=k: f"{name}['{key}_l{k}']"))

@@ -39,7 +39,8 @@ def softmax_cross_entropy(logits, targets, ignore_index=None):
     if not np.issubdtype(targets.dtype, np.integer):
         raise ValueError(f"targets must be integers (class indices), got dtype {targets.dtype}")
     if targets.shape != logits.shape[:-1]:
-        raise ValueError(f"targets must have shape {logits.shape[:-1]} (logits without the class axis), got {targets.shape}")
+        raise ValueError(f"targets must have shape {logits.shape[:-1]} (logits without the class axis), "
+                         f"got {targets.shape}")
     C = logits.shape[-1]
     keep = np.ones(targets.shape, bool) if ignore_index is None else targets != ignore_index
     if np.any((targets[keep] < 0) | (targets[keep] >= C)):

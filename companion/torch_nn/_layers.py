@@ -173,7 +173,10 @@ class _RNNBase(nn.Module):
         H_out is proj_size for h of a projected LSTM, hidden_size otherwise (and for c).
         """
         LD, N = self.num_layers * self.num_directions, x.shape[1]
-        H, size = (self.hidden_size, "hidden_size") if cell_state or not self.proj_size else (self.proj_size, "proj_size")
+        if cell_state or not self.proj_size:
+            H, size = self.hidden_size, "hidden_size"
+        else:
+            H, size = self.proj_size, "proj_size"
         if value is None:
             return torch.zeros(LD, N, H, dtype=x.dtype, device=x.device)
         if batched:

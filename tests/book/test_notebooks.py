@@ -12,7 +12,7 @@ import nbformat
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TOC = ROOT / "_toc.yml"
 BOOK = ROOT / "book"
 SUFFIXES = (".ipynb", ".md", ".rst")

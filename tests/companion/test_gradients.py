@@ -5,8 +5,13 @@ import pytest
 import torch
 
 from companion.gradients import (
-    MAX_SLOPE, jacobian_norms, orthogonal, rnn_params, set_spectral_radius,
-    spectral_radius, state_jacobians,
+    MAX_SLOPE,
+    jacobian_norms,
+    orthogonal,
+    rnn_params,
+    set_spectral_radius,
+    spectral_radius,
+    state_jacobians,
 )
 
 N, T, D, H = 2, 5, 3, 4

@@ -1,4 +1,4 @@
-"""No notebook asserts on a wall-clock measurement (tests/timing_scan.py).
+"""No notebook asserts on a wall-clock measurement (tests/book/timing_scan.py).
 
 The first tests show that the scan sees timings through the ways notebooks
 pass them around, and does not mistake other values for timings; the last one
@@ -7,7 +7,6 @@ scans every notebook in the toc.
 
 import nbformat
 import pytest
-
 from test_notebooks import NB_IDS, NOTEBOOKS
 from timing_scan import timing_asserts
 

@@ -361,7 +361,8 @@ def test_step_functions_refuse_bad_input(call, match):
 PARITY_CASES = [
     (cell, N, T, D, H, L, bias)
     for cell in CELLS
-    for (N, T, D, H, L, bias) in [(4, 7, 5, 6, 1, True), (3, 5, 4, 8, 3, True), (2, 6, 3, 5, 2, False), (1, 1, 2, 3, 1, True)]
+    for (N, T, D, H, L, bias) in [(4, 7, 5, 6, 1, True), (3, 5, 4, 8, 3, True), (2, 6, 3, 5, 2, False),
+                                  (1, 1, 2, 3, 1, True)]
 ]
 
 
@@ -443,7 +444,8 @@ def test_bad_x(cell):
 
 def test_wrong_layer_shapes_name_the_key(lstm_params):
     bad = {**lstm_params, "weight_ih_l1": np.zeros((16, 5))}  # layer 1 takes D = H = 4 inputs
-    with pytest.raises(ValueError, match=r"params\['weight_ih_l1'\] must have shape \(16, 4\) for G=4, H=4, D=4, got \(16, 5\)"):
+    with pytest.raises(ValueError,
+                       match=r"params\['weight_ih_l1'\] must have shape \(16, 4\) for G=4, H=4, D=4, got \(16, 5\)"):
         nn_.lstm_forward(np.zeros((2, 5, 3)), None, bad)
 
 
@@ -475,7 +477,8 @@ def test_missing_and_unexpected_param_keys(lstm_params):
     with pytest.raises(ValueError, match=r"params must be a dict"):
         nn_.lstm_forward(x, None, [1, 2])
     gru_params = torch_params("gru", 3, 4, 1)[1]
-    with pytest.raises(ValueError, match=r"params\['weight_hh_l0'\] must have shape \(16, 4\) for G=4, H=4, got \(12, 4\)"):
+    with pytest.raises(ValueError,
+                       match=r"params\['weight_hh_l0'\] must have shape \(16, 4\) for G=4, H=4, got \(12, 4\)"):
         nn_.lstm_forward(x, None, gru_params)  # GRU weights have 3H rows, an LSTM's 4H
 
 

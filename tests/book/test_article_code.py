@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT.parent / "shared" / "seeds"
 PRACTICE = ROOT / "book" / "practice"
 BLOCK = re.compile(r"```python\n(.*?)```", re.S)

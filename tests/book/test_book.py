@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 CDN = re.compile(r"""(?:src|href)=["'](?:https?:)?//[^"']*(?:mathjax|jsdelivr|cdnjs|unpkg|googleapis|polyfill)""", re.I)
 

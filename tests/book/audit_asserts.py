@@ -15,8 +15,8 @@ every assert, including those after a failing one. Conditions:
 
 Usage::
 
-    python tests/audit_asserts.py run CONDITION [NOTEBOOK ...]   # writes _build/audit/CONDITION.jsonl
-    python tests/audit_asserts.py report [N]                      # the N tightest asserts over all conditions
+    python tests/book/audit_asserts.py run CONDITION [NOTEBOOK ...]   # writes _build/audit/CONDITION.jsonl
+    python tests/book/audit_asserts.py report [N]                      # the N tightest asserts over all conditions
 
 The gap of ``a < b`` is ``b - a`` (negative: the assert failed). The report
 ranks comparisons by their gap divided by how much the gap moved across the
@@ -38,7 +38,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
+ROOT = HERE.parents[1]
 OUT = ROOT / "_build" / "audit"
 sys.path.insert(0, str(HERE))
 
@@ -127,7 +127,8 @@ def instrument(source: str, cell: int) -> str:
         call = (f"{indent}__audit__({cell}, {node.lineno}, {one_line!r}, lambda: ({test}), "
                 f"[{', '.join(comparisons(node.test, text))}])")
         span = node.end_lineno - node.lineno + 1
-        lines[node.lineno - 1: node.end_lineno] = call.splitlines() + [indent + "pass"] * (span - len(call.splitlines()))
+        new = call.splitlines()
+        lines[node.lineno - 1: node.end_lineno] = new + [indent + "pass"] * (span - len(new))
     return "\n".join(lines)
 
 
@@ -230,7 +231,10 @@ def report(n: int = 10) -> None:
         relative = g / max(abs(left), abs(right)) if max(abs(left), abs(right)) > 0 else 1.0
         return worst, left, op, right, g, spread, relative
 
-    noisy = [(k, summary(v)) for k, v in rows.items() if len(v) > 1 and summary(v)[5] > 1e-12 * (1 + abs(summary(v)[4]))]
+    def moves(v):
+        return len(v) > 1 and summary(v)[5] > 1e-12 * (1 + abs(summary(v)[4]))
+
+    noisy = [(k, summary(v)) for k, v in rows.items() if moves(v)]
     exact = [(k, summary(v)) for k, v in rows.items() if (k, summary(v)) not in noisy]
     noisy.sort(key=lambda kv: kv[1][4] / kv[1][5])
     exact.sort(key=lambda kv: kv[1][6])

@@ -9,16 +9,16 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from companion.train import (
-    accuracy,
     History,
+    accuracy,
     evaluate,
     fit,
     get_device,
-    train_step,
     load_checkpoint,
     predict,
     save_checkpoint,
     seed_everything,
+    train_step,
 )
 
 

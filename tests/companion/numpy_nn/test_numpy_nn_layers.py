@@ -9,7 +9,6 @@ from companion import numpy_nn as nn_
 from companion.numpy_nn import numerical_gradient, relative_error
 
 
-
 def rng_for(seed):
     """A generator of the test's own: a failure reproduces when the test runs alone."""
     return np.random.default_rng(seed)
@@ -23,7 +22,8 @@ def test_linear_matches_torch_and_finite_differences():
     x = rng.standard_normal((2, 3, 4))
     w, b = rng.standard_normal((5, 4)), rng.standard_normal(5)
     y, cache = nn_.linear_forward(x, w, b)
-    np.testing.assert_allclose(y, F.linear(torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b)).numpy(), atol=1e-12)
+    expected = F.linear(torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b)).numpy()
+    np.testing.assert_allclose(y, expected, atol=1e-12)
     dy = rng.standard_normal(y.shape)
     dx, dw, db = nn_.linear_backward(dy, cache)
     f = lambda x_, w_, b_: np.sum(nn_.linear_forward(x_, w_, b_)[0] * dy)  # noqa: E731
@@ -56,7 +56,8 @@ def test_layer_bad_input():
         nn_.linear_forward(np.zeros((2, 4)), w, np.zeros(4))
     with pytest.raises(ValueError, match=r"weight must have 2 dimensions"):
         nn_.linear_forward(np.zeros((2, 4)), np.zeros(4))
-    with pytest.raises(ValueError, match=r"indices must lie in \[0, 4\] for weight with V=5 rows, got values in \[0, 5\]"):
+    with pytest.raises(ValueError,
+                       match=r"indices must lie in \[0, 4\] for weight with V=5 rows, got values in \[0, 5\]"):
         nn_.embedding_forward(np.array([0, 5]), w)
     with pytest.raises(ValueError, match=r"indices must be integers"):
         nn_.embedding_forward(np.array([0.0, 1.0]), w)
@@ -103,7 +104,8 @@ def test_mse_matches_torch():
 
 
 def test_loss_bad_input():
-    with pytest.raises(ValueError, match=r"targets must have shape \(3,\) \(logits without the class axis\), got \(4,\)"):
+    with pytest.raises(ValueError,
+                       match=r"targets must have shape \(3,\) \(logits without the class axis\), got \(4,\)"):
         nn_.softmax_cross_entropy(np.zeros((3, 5)), np.zeros(4, int))
     with pytest.raises(ValueError, match=r"targets must lie in \[0, 4\]"):
         nn_.softmax_cross_entropy(np.zeros((3, 5)), np.array([0, 5, 1]))

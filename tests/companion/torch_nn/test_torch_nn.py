@@ -242,9 +242,11 @@ def test_proj_size_must_be_an_int():
 def test_bad_hx_shape_with_projection():
     model = LSTM(D, H, proj_size=P)
     x = torch.randn(T, N, D)
-    with pytest.raises(ValueError, match=r"hx\[0\]: expected shape \(1, 3, 2\) = \(num_layers \* num_directions, N, proj_size\)"):
+    with pytest.raises(ValueError,
+                       match=r"hx\[0\]: expected shape \(1, 3, 2\) = \(num_layers \* num_directions, N, proj_size\)"):
         model(x, (torch.zeros(1, N, H), torch.zeros(1, N, H)))
-    with pytest.raises(ValueError, match=r"hx\[1\]: expected shape \(1, 3, 6\) = \(num_layers \* num_directions, N, hidden_size\)"):
+    with pytest.raises(ValueError,
+                       match=r"hx\[1\]: expected shape \(1, 3, 6\) = \(num_layers \* num_directions, N, hidden_size\)"):
         model(x, (torch.zeros(1, N, P), torch.zeros(1, N, P)))
 
 
@@ -325,7 +327,9 @@ def test_lstm_cell_gate_order_golden_value():
     c0 = 0.9
     x = torch.ones(1, 2, dtype=torch.float64)
     h, c = cell(x, (torch.zeros(1, 1, dtype=torch.float64), torch.full((1, 1), c0, dtype=torch.float64)))
-    sig = lambda a: 1 / (1 + math.exp(-a))
+    def sig(a):
+        return 1 / (1 + math.exp(-a))
+
     c_expected = sig(b_f) * c0 + sig(b_i) * math.tanh(b_g)
     assert c.item() == pytest.approx(c_expected, abs=1e-15)
     assert h.item() == pytest.approx(sig(b_o) * math.tanh(c_expected), abs=1e-15)
@@ -341,7 +345,9 @@ def test_gru_cell_reset_gate_multiplies_b_hn_golden_value():
         cell.bias_hh.copy_(torch.tensor([0.4, 0.1, 0.8], dtype=torch.float64))  # b_hr, b_hz, b_hn
     h0 = -0.6
     h = cell(torch.zeros(1, 1, dtype=torch.float64), torch.full((1, 1), h0, dtype=torch.float64))
-    sig = lambda a: 1 / (1 + math.exp(-a))
+    def sig(a):
+        return 1 / (1 + math.exp(-a))
+
     r, z = sig(0.2 + 0.4), sig(-0.3 + 0.1)
     n = math.tanh(0.5 + r * 0.8)
     assert h.item() == pytest.approx((1 - z) * n + z * h0, abs=1e-15)
