@@ -343,6 +343,15 @@ class Standardiser:
         z = np.asarray(z)
         return _keep_float_dtype(z * self.std + self.mean, z)
 
+    def rmse(self, z_pred, z_true):
+        """Root mean squared error in the original units, from standardised predictions and targets (float64)."""
+        self._check_fitted()
+        z_pred, z_true = np.asarray(z_pred, dtype=np.float64), np.asarray(z_true, dtype=np.float64)
+        if z_pred.shape != z_true.shape:
+            raise ValueError(f"z_pred and z_true must have the same shape, got {z_pred.shape} and {z_true.shape}")
+        diff = self.inverse_transform(z_pred) - self.inverse_transform(z_true)  # = (z_pred - z_true) * std
+        return float(np.sqrt(np.mean(diff ** 2)))
+
 
 # ---------------------------------------------------------- packaged data
 def load_sunspots():

@@ -8,7 +8,10 @@ Notation: N batch, T time steps, D input size, H hidden size, V outputs
   state of the top layer (for a bidirectional layer, the forward direction's
   state after step T beside the backward direction's state after step 1);
 - :class:`PerStep` gives one output vector at every step: tagging, or a
-  forecast at every step (``return_sequences=True`` in Keras).
+  forecast at every step (``return_sequences=True`` in Keras);
+- :class:`StackedSequenceToOne` is :class:`SequenceToOne` with recurrent
+  layers of different sizes, one module per layer, as a Keras ``Sequential``
+  stacks them (``LSTM(128, return_sequences=True)``, then ``LSTM(64)``).
 
 The recurrent layer is ``torch.nn``'s by default; ``layers=companion.torch_nn``
 uses the book's from-scratch modules, which hold the same parameters.
@@ -19,7 +22,7 @@ from torch import nn
 
 from ._validate import check_one_of, check_positive_int
 
-__all__ = ["SequenceToOne", "PerStep", "LastStepClassifier"]
+__all__ = ["SequenceToOne", "PerStep", "StackedSequenceToOne", "LastStepClassifier"]
 
 CELLS = ("RNN", "LSTM", "GRU")
 
@@ -81,6 +84,10 @@ class PerStep(nn.Module):
 
     Same arguments as :class:`SequenceToOne`. With ``bidirectional=True`` the head reads
     both directions' states at each step, (N, T, 2H): a tagger that sees the whole sequence.
+
+    ``model(x, state)`` starts from a given initial state (as the recurrent layer takes it;
+    None: zeros), and ``return_state=True`` also returns the final one, so that a long
+    sequence can be fed in chunks (truncated BPTT).
     """
 
     def __init__(self, input_size, hidden_size, output_size, *, cell="GRU", nonlinearity="tanh",
@@ -91,9 +98,38 @@ class PerStep(nn.Module):
                                     bidirectional, dropout)
         self.head = nn.Linear((2 if bidirectional else 1) * hidden_size, output_size)
 
+    def forward(self, x, state=None, *, return_state=False):  # x (N, T, D)
+        out, state_n = self.rnn(x, state)  # (N, T, dirs*H): the top layer's states
+        y = self.head(out)  # (N, T, V)
+        return (y, state_n) if return_state else y
+
+
+class StackedSequenceToOne(nn.Module):
+    """Recurrent layers of sizes ``hidden_sizes`` read x (N, T, D) one after the other; a linear layer maps the
+    top layer's last state to (N, V).
+
+    ``self.rnns[k]`` is layer k, a one-layer module of ``layers`` (``torch.nn`` or ``companion.torch_nn``),
+    so each can be loaded on its own (from a Keras layer, say); ``self.head`` is the linear layer.
+    With equal sizes this is :class:`SequenceToOne` with ``num_layers=len(hidden_sizes)``.
+    """
+
+    def __init__(self, input_size, hidden_sizes, output_size, *, cell="GRU", layers=nn):
+        super().__init__()
+        check_positive_int("output_size", output_size)
+        if isinstance(hidden_sizes, int) or len(hidden_sizes) == 0:
+            raise ValueError(f"hidden_sizes must be a non-empty sequence of sizes, one per layer, "
+                             f"got {hidden_sizes!r}")
+        sizes = [input_size, *hidden_sizes]
+        self.rnns = nn.ModuleList(
+            _recurrent_layer(layers, cell, sizes[k], sizes[k + 1], 1, "tanh", False, 0.0)
+            for k in range(len(hidden_sizes)))
+        self.head = nn.Linear(sizes[-1], output_size)
+
     def forward(self, x):  # x (N, T, D)
-        out, _ = self.rnn(x)  # (N, T, dirs*H): the top layer's states
-        return self.head(out)  # (N, T, V)
+        out = x
+        for rnn in self.rnns:
+            out, _ = rnn(out)  # (N, T, H_k): every step feeds the next layer
+        return self.head(out[:, -1])  # (N, V): the top layer's h_T
 
 
 class LastStepClassifier(SequenceToOne):

@@ -35,6 +35,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from ._validate import check_positive_int
 
 __all__ = [
+    "accuracy_from_scores",
     "seed_everything",
     "get_device",
     "History",
@@ -213,20 +214,44 @@ def predict(model, X, *, batch_size=256, device=None):
 
 # ----------------------------------------------------------------- training
 
-def accuracy(model, X, y, *, batch_size=256, device=None):
-    """Share of examples whose highest score is the label.
+def accuracy_from_scores(scores, y):
+    """Share of predictions that equal the labels, from scores already computed.
 
-    ``model(X)`` returns scores ``(N, V)`` (logits or probabilities); ``y``
-    holds ``N`` integer labels. Runs like :func:`predict` (eval mode, no
-    gradients, in batches).
+    - Class scores ``(..., V)``, V >= 2 (logits or probabilities), against integer
+      labels ``(...)``: the prediction is the class with the highest score.
+    - One logit per prediction ``(..., 1)`` against 0/1 labels ``(...)`` or
+      ``(..., 1)``: the prediction is 1 where the logit is > 0.
+
+    The leading shape is free: ``(N,)`` for one label per sequence, ``(N, T)`` for
+    one per step. ``scores`` and ``y`` may be tensors or arrays.
     """
-    y = np.asarray(y)
-    scores = predict(model, X, batch_size=batch_size, device=device)
-    if scores.ndim != 2 or y.shape != (scores.shape[0],):
-        raise ValueError(
-            f"accuracy needs scores (N, V) and labels y (N,), got scores "
-            f"{tuple(scores.shape)} and y {y.shape}")
-    return float((scores.argmax(dim=1).numpy() == y).mean())
+    scores = np.asarray(scores.detach().cpu() if torch.is_tensor(scores) else scores)
+    y = np.asarray(y.detach().cpu() if torch.is_tensor(y) else y)
+    if scores.ndim == 0:
+        raise ValueError(f"scores must have a last axis of class scores or one logit, got shape {scores.shape}")
+    if scores.shape[-1] == 1:
+        if y.shape == scores.shape:
+            y = y[..., 0]
+        if y.shape != scores.shape[:-1]:
+            raise ValueError(f"one logit per prediction needs labels y {scores.shape[:-1]} or {scores.shape}, "
+                             f"got y {y.shape}")
+        if not np.isin(y, (0, 1)).all():
+            raise ValueError("one logit per prediction needs 0/1 labels y, got other values")
+        return float(((scores[..., 0] > 0) == (y == 1)).mean())
+    if y.shape != scores.shape[:-1]:
+        raise ValueError(f"class scores {scores.shape} need integer labels y {scores.shape[:-1]}, got y {y.shape}")
+    return float((scores.argmax(axis=-1) == y).mean())
+
+
+def accuracy(model, X, y, *, batch_size=256, device=None):
+    """Share of correct predictions of ``model`` on ``(X, y)``: :func:`accuracy_from_scores` of its scores.
+
+    ``model(X)`` returns class scores ``(N, V)`` against labels y ``(N,)``, or one
+    logit ``(N, 1)`` against 0/1 labels, or either at every step, ``(N, T, .)``.
+    Runs like :func:`predict` (eval mode, no gradients, in batches).
+    """
+    return accuracy_from_scores(predict(model, X, batch_size=batch_size, device=device), y)
+
 
 def train_step(model, X, y, *, loss_fn, optimizer, clip_norm=None):
     """One optimisation step on the batch ``(X, y)``; returns the loss and the gradient norm before clipping.

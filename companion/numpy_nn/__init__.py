@@ -20,7 +20,9 @@ Two levels, as in CS231n's ``rnn_layers.py``:
   ``out, h_n, cache = rnn_forward(x, h0, params)``, x (N, T, D), states (L, N, H).
 
 A **model** adds a linear head and a loss, with nested parameters
-``{"rnn": ..., "head": {"weight", "bias"}}`` (``init_model``, ``loss_and_grads``).
+``{"rnn": ..., "head": {"weight", "bias"}}`` (``init_model``, ``loss_and_grads``);
+``from_state_dict(module.state_dict())`` and ``module.load_state_dict(to_state_dict(params))``
+carry them between NumPy and torch (``companion.models.SequenceToOne`` has the same keys).
 
 Convention: ``a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh``, in code ``x_t @ W_ih.T + ...``.
 """
@@ -32,7 +34,17 @@ from ._gru import gru_backward, gru_forward, gru_step_backward, gru_step_forward
 from ._layers import embedding_backward, embedding_forward, linear_backward, linear_forward
 from ._losses import mse_loss, softmax, softmax_cross_entropy
 from ._lstm import lstm_backward, lstm_forward, lstm_step_backward, lstm_step_forward
-from ._model import flatten, init_model, linear_init, loss_and_grads, model_backward, model_forward
+from ._model import (
+    flatten,
+    from_state_dict,
+    init_model,
+    linear_init,
+    loss_and_grads,
+    model_backward,
+    model_forward,
+    to_state_dict,
+    unflatten,
+)
 from ._optim import SGD, Adam, clip_grad_norm
 from ._rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
 
@@ -44,6 +56,7 @@ __all__ = [
     "linear_forward", "linear_backward", "embedding_forward", "embedding_backward",
     "softmax", "softmax_cross_entropy", "mse_loss",
     "linear_init", "init_model", "model_forward", "model_backward", "loss_and_grads", "flatten",
+    "unflatten", "from_state_dict", "to_state_dict",
     "SGD", "Adam", "clip_grad_norm",
     "numerical_gradient", "relative_error", "gradient_check",
 ]

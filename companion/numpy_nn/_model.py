@@ -69,42 +69,73 @@ def flatten(tree: dict, prefix: str = "") -> dict:
     return flat
 
 
+def unflatten(flat: dict) -> dict:
+    """``{"rnn.weight_ih_l0": a}`` -> ``{"rnn": {"weight_ih_l0": a}}``: the inverse of :func:`flatten`."""
+    tree = {}
+    for key, value in flat.items():
+        *parts, name = key.split(".")
+        node = tree
+        for part in parts:
+            node = node.setdefault(part, {})
+        node[name] = value
+    return tree
+
+
+def from_state_dict(state_dict, dtype=np.float64) -> dict:
+    """NumPy copies of a torch ``state_dict``, nested at the dots: a SequenceToOne gives ``{"rnn", "head"}``."""
+    return unflatten({key: value.detach().cpu().numpy().astype(dtype) for key, value in state_dict.items()})
+
+
+def to_state_dict(params) -> dict:
+    """The flat dict of tensors that ``module.load_state_dict`` takes, from nested or flat NumPy parameters."""
+    import torch  # only this function needs torch
+
+    return {key: torch.from_numpy(np.array(value)) for key, value in flatten(params).items()}
+
+
 class ModelCache(NamedTuple):
+    """What :func:`model_backward` needs; ``cache.rnn.layers[k]`` holds layer k's states and gates."""
+
     cell: str
     readout: str
-    rnn_cache: object  # the cache of rnn/lstm/gru_forward
-    head_cache: object  # the cache of linear_forward
+    rnn: object  # the cache of rnn/lstm/gru_forward
+    head: object  # the cache of linear_forward
     out_shape: tuple  # (N, T, H)
 
 
 def model_forward(params, x, *, cell="rnn", readout="all", state=None, nonlinearity="tanh"):
-    """Predictions of the model: y (N, T, V) with ``readout="all"``, (N, V) with ``"last"``, and a cache.
+    """Predictions of the model, the final state and a cache: ``y, state_n, cache``.
 
-    x (N, T, D); ``state`` the initial state as the cell's forward takes it (None: zeros).
+    x (N, T, D); y (N, T, V) with ``readout="all"``, (N, V) with ``"last"``. ``state`` is the
+    initial state as the cell's forward takes it (None: zeros) and ``state_n`` the final one,
+    as the cell's forward returns it, so a long sequence can be fed in chunks.
     """
     check_one_of("cell", cell, tuple(CELLS))
     check_one_of("readout", readout, READOUTS)
     forward = CELLS[cell][0]
     if cell == "rnn":
-        out, _, rnn_cache = forward(x, state, params["rnn"], nonlinearity)  # (N, T, H)
+        out, state_n, rnn_cache = forward(x, state, params["rnn"], nonlinearity)  # (N, T, H)
     else:
-        out, _, rnn_cache = forward(x, state, params["rnn"])
+        out, state_n, rnn_cache = forward(x, state, params["rnn"])
     h = out if readout == "all" else out[:, -1]  # (N, T, H) or (N, H)
     y, head_cache = linear_forward(h, params["head"]["weight"], params["head"].get("bias"))
-    return y, ModelCache(cell, readout, rnn_cache, head_cache, out.shape)
+    return y, state_n, ModelCache(cell, readout, rnn_cache, head_cache, out.shape)
 
 
 def model_backward(dy, cache):
-    """Backward of :func:`model_forward`: returns ``grads`` nested like the params, and ``dx`` (N, T, D)."""
-    dh, dweight, dbias = linear_backward(dy, cache.head_cache)
+    """Backward of :func:`model_forward`: ``grads`` nested like the params, ``dx`` (N, T, D) and ``dstate``.
+
+    ``dstate`` is the gradient with respect to the initial state, shaped like it (``(dh0, dc0)`` for the LSTM).
+    """
+    dh, dweight, dbias = linear_backward(dy, cache.head)
     if cache.readout == "all":
         dout = dh  # (N, T, H)
     else:
         dout = np.zeros(cache.out_shape, dtype=dh.dtype)
         dout[:, -1] = dh  # only h_T feeds the head
-    dx, _, rnn_grads = CELLS[cache.cell][1](dout, None, cache.rnn_cache)
+    dx, dstate, rnn_grads = CELLS[cache.cell][1](dout, None, cache.rnn)
     head = {"weight": dweight} if dbias is None else {"weight": dweight, "bias": dbias}
-    return {"rnn": rnn_grads, "head": head}, dx
+    return {"rnn": rnn_grads, "head": head}, dx, dstate
 
 
 def loss_and_grads(params, x, target, *, cell="rnn", readout="all", loss="mse", nonlinearity="tanh",
@@ -116,10 +147,10 @@ def loss_and_grads(params, x, target, *, cell="rnn", readout="all", loss="mse", 
     Returns ``loss`` (a float) and ``grads`` nested like ``params``.
     """
     check_one_of("loss", loss, LOSSES)
-    y, cache = model_forward(params, x, cell=cell, readout=readout, state=state, nonlinearity=nonlinearity)
+    y, _, cache = model_forward(params, x, cell=cell, readout=readout, state=state, nonlinearity=nonlinearity)
     if loss == "mse":
         value, dy = mse_loss(y, target)
     else:
         value, dy = softmax_cross_entropy(y, target, ignore_index=ignore_index)
-    grads, _ = model_backward(dy, cache)
+    grads, _, _ = model_backward(dy, cache)
     return value, grads

@@ -165,6 +165,18 @@ def test_standardiser_per_feature():
     np.testing.assert_allclose(z, [[-1, -1], [1, 1]])
 
 
+def test_standardiser_rmse_is_in_the_original_units():
+    scaler = Standardiser().fit(np.array([0.0, 10.0]))          # mean 5, std 5
+    z_true = np.array([0.0, 1.0, -1.0], dtype=np.float32)
+    z_pred = z_true + np.array([1.0, -1.0, 1.0], dtype=np.float32)  # off by one std everywhere
+    assert scaler.rmse(z_pred, z_true) == pytest.approx(5.0)
+    assert scaler.rmse(z_true, z_true) == 0.0
+    with pytest.raises(ValueError, match=r"same shape, got \(3,\) and \(3, 1\)"):
+        scaler.rmse(z_pred, z_true[:, None])
+    with pytest.raises(ValueError, match="not fitted"):
+        Standardiser().rmse(z_pred, z_true)
+
+
 # ------------------------------------------------------------------ sunspots
 def test_load_sunspots():
     years, values = load_sunspots()

@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch import nn
 
-from companion.models import LastStepClassifier
+from companion.models import LastStepClassifier, StackedSequenceToOne
 
 
 @pytest.mark.parametrize("cell", ["RNN", "LSTM", "GRU"])
@@ -82,6 +82,54 @@ def test_per_step_outputs_one_vector_per_step():
     x2[:, -1] += 1.0
     torch.testing.assert_close(model(x2)[:, :-1], y[:, :-1])
     assert not torch.allclose(model(x2)[:, -1], y[:, -1])
+
+
+@pytest.mark.parametrize("cell", ["RNN", "LSTM"])
+def test_per_step_in_chunks_equals_one_pass(cell):
+    """Feeding the final state of one chunk into the next gives the outputs of one pass."""
+    torch.manual_seed(5)
+    model = PerStep(2, 4, 1, cell=cell)
+    x = torch.randn(3, 9, 2)
+    whole, state_whole = model(x, return_state=True)
+    first, state = model(x[:, :4], return_state=True)
+    second, state = model(x[:, 4:], state, return_state=True)
+    torch.testing.assert_close(torch.cat([first, second], dim=1), whole)
+    for a, b in zip(state if cell == "LSTM" else (state,), state_whole if cell == "LSTM" else (state_whole,)):
+        torch.testing.assert_close(a, b)
+
+
+@pytest.mark.parametrize("cell", ["RNN", "LSTM", "GRU"])
+def test_stacked_layers_of_different_sizes(cell):
+    """The same weights as building the layers by hand, in the same order; equal sizes = SequenceToOne."""
+    torch.manual_seed(6)
+    model = StackedSequenceToOne(3, (5, 4), 2, cell=cell)
+    torch.manual_seed(6)
+    rnn1 = getattr(nn, cell)(3, 5, batch_first=True)
+    rnn2 = getattr(nn, cell)(5, 4, batch_first=True)
+    head = nn.Linear(4, 2)
+    x = torch.randn(2, 6, 3)
+    torch.testing.assert_close(model(x), head(rnn2(rnn1(x)[0])[0][:, -1]))
+    assert [type(m) for m in model.rnns] == [getattr(nn, cell)] * 2
+    same = StackedSequenceToOne(3, (4, 4), 2, cell=cell)
+    one = SequenceToOne(3, 4, 2, cell=cell, num_layers=2)
+    state = same.state_dict()
+    names = [n for n in one.rnn.state_dict() if n.endswith("_l0")]  # weight_ih_l0, ...
+    one.load_state_dict({f"rnn.{n[:-1]}{k}": state[f"rnns.{k}.{n}"] for k in (0, 1) for n in names}
+                        | {"head.weight": state["head.weight"], "head.bias": state["head.bias"]})
+    torch.testing.assert_close(one(x), same(x))
+
+
+def test_stacked_companion_layers_and_bad_sizes():
+    torch.manual_seed(7)
+    ours = StackedSequenceToOne(3, (5, 4), 2, cell="LSTM", layers=torch_nn)
+    ref = StackedSequenceToOne(3, (5, 4), 2, cell="LSTM")
+    ref.load_state_dict(ours.state_dict())
+    x = torch.randn(2, 6, 3)
+    torch.testing.assert_close(ours(x), ref(x))
+    with pytest.raises(ValueError, match=r"hidden_sizes must be a non-empty sequence of sizes, one per layer, got 8"):
+        StackedSequenceToOne(3, 8, 2)
+    with pytest.raises(ValueError, match=r"hidden_size must be an integer >= 1, got 0"):
+        StackedSequenceToOne(3, (5, 0), 2)
 
 
 def test_model_arguments_are_checked():

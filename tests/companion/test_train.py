@@ -11,6 +11,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from companion.train import (
     History,
     accuracy,
+    accuracy_from_scores,
     evaluate,
     fit,
     get_device,
@@ -332,8 +333,31 @@ def test_accuracy_counts_argmax_hits():
 
 def test_accuracy_refuses_mismatched_labels():
     model = nn.Linear(2, 3)
-    with pytest.raises(ValueError, match=r"labels y \(N,\)"):
+    with pytest.raises(ValueError, match=r"class scores \(4, 3\) need integer labels y \(4,\), got y \(3,\)"):
         accuracy(model, torch.zeros(4, 2), [0, 1, 2])
+
+
+def test_accuracy_of_one_logit_and_of_every_step():
+    logits = np.array([[2.0], [-1.0], [0.5], [-0.2]])           # predictions 1, 0, 1, 0
+    assert accuracy_from_scores(logits, [1, 0, 0, 0]) == 0.75
+    assert accuracy_from_scores(torch.from_numpy(logits), np.array([[1.0], [0.0], [0.0], [0.0]])) == 0.75
+    per_step = np.zeros((2, 3, 4))
+    per_step[..., 2] = 1.0                                      # class 2 everywhere
+    assert accuracy_from_scores(per_step, [[2, 2, 0], [2, 1, 1]]) == 0.5
+    model = nn.Linear(2, 1, bias=False)
+    with torch.no_grad():
+        model.weight.copy_(torch.tensor([[1.0, -1.0]]))       # logit x0 - x1
+    X = torch.tensor([[[1.0, 0.0], [0.0, 1.0]], [[2.0, 1.0], [1.0, 1.0]]])   # (N, T, D) = (2, 2, 2)
+    assert accuracy(model, X, [[1, 0], [1, 1]]) == 0.75
+
+
+def test_accuracy_from_scores_names_what_is_wrong():
+    with pytest.raises(ValueError, match=r"one logit per prediction needs 0/1 labels"):
+        accuracy_from_scores(np.zeros((3, 1)), [0, 1, 2])
+    with pytest.raises(ValueError, match=r"one logit per prediction needs labels y \(3,\) or \(3, 1\), got y \(2,\)"):
+        accuracy_from_scores(np.zeros((3, 1)), [0, 1])
+    with pytest.raises(ValueError, match=r"scores must have a last axis"):
+        accuracy_from_scores(np.float64(1.0), 1)
 
 
 def test_every_step_is_recorded():

@@ -26,8 +26,8 @@ def test_model_matches_torch_models(cell, readout):
     torch_cls = PerStep if readout == "all" else SequenceToOne
     torch.manual_seed(0)
     ref = torch_cls(3, 5, 2, cell=cell.upper(), num_layers=2).double()
-    params = {"rnn": {k[4:]: v.detach().numpy().copy() for k, v in ref.state_dict().items() if k.startswith("rnn.")},
-              "head": {k[5:]: v.detach().numpy().copy() for k, v in ref.state_dict().items() if k.startswith("head.")}}
+    params = nn_.from_state_dict(ref.state_dict())
+    assert set(params) == {"rnn", "head"}
     rng = np.random.default_rng(1)
     x = rng.standard_normal((4, 6, 3))
     target = rng.standard_normal((4, 6, 2) if readout == "all" else (4, 2))
@@ -38,6 +38,41 @@ def test_model_matches_torch_models(cell, readout):
     for name, p in ref.named_parameters():
         part, key = name.split(".", 1)
         np.testing.assert_allclose(grads[part][key], p.grad.numpy(), rtol=0, atol=1e-12, err_msg=name)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_model_backward_returns_dx_and_the_initial_state_gradient(cell):
+    torch.manual_seed(0)
+    ref = PerStep(3, 4, 2, cell=cell.upper()).double()
+    params = nn_.from_state_dict(ref.state_dict())
+    rng = np.random.default_rng(3)
+    x, dy = rng.standard_normal((2, 5, 3)), rng.standard_normal((2, 5, 2))
+    h0 = rng.standard_normal((1, 2, 4))
+    state = (h0, rng.standard_normal((1, 2, 4))) if cell == "lstm" else h0
+    y, state_n, cache = nn_.model_forward(params, x, cell=cell, state=state)
+    grads, dx, dstate = nn_.model_backward(dy, cache)
+    xt = torch.tensor(x, requires_grad=True)
+    st = tuple(torch.tensor(s, requires_grad=True) for s in state) if cell == "lstm" else torch.tensor(
+        state, requires_grad=True)
+    out, st_n = ref.rnn(xt, st)
+    for mine, theirs in zip(state_n if cell == "lstm" else (state_n,), st_n if cell == "lstm" else (st_n,)):
+        np.testing.assert_allclose(mine, theirs.detach().numpy(), rtol=0, atol=1e-12)
+    (ref.head(out) * torch.from_numpy(dy)).sum().backward()
+    np.testing.assert_allclose(y, ref.head(out).detach().numpy(), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(dx, xt.grad.numpy(), rtol=0, atol=1e-12)
+    for mine, theirs in zip(dstate if cell == "lstm" else (dstate,), st if cell == "lstm" else (st,)):
+        np.testing.assert_allclose(mine, theirs.grad.numpy(), rtol=0, atol=1e-12)
+
+
+def test_state_dict_round_trip():
+    torch.manual_seed(0)
+    model = SequenceToOne(3, 4, 2, cell="LSTM")
+    params = nn_.from_state_dict(model.state_dict())
+    assert params["rnn"]["weight_hh_l0"].dtype == np.float64 and params["head"]["weight"].shape == (2, 4)
+    assert nn_.unflatten(nn_.flatten(params)).keys() == params.keys()
+    params["head"]["bias"][:] = 7.0
+    model.load_state_dict(nn_.to_state_dict(params))
+    assert torch.all(model.head.bias == 7.0)
 
 
 def test_cross_entropy_readout_and_finite_differences():
