@@ -30,8 +30,10 @@ Functions:
   averaged over the batch (T,);
 - :func:`rnn_params` -- a parameter dict whose :math:`W_{hh}` is Gaussian,
   orthogonal, the identity or torch's default, optionally rescaled to a
-  given spectral radius;
+  given spectral radius, optionally with zero biases;
 - :func:`spectral_radius`, :func:`set_spectral_radius`, :func:`orthogonal`;
+- :func:`power_norms` -- :math:`\|W^k\|_2` for k = 1, 2, ...: the Jacobian norms
+  of a linear RNN;
 - :data:`MAX_SLOPE` -- :math:`\gamma = \max_a f'(a)`: 1/4 for the sigmoid,
   1 for tanh and ReLU.
 
@@ -55,6 +57,7 @@ __all__ = [
     "jacobian_norms",
     "rnn_params",
     "spectral_radius",
+    "power_norms",
     "set_spectral_radius",
     "orthogonal",
 ]
@@ -174,6 +177,17 @@ def jacobian_norms(params, x, h0=None, nonlinearity="tanh", reduce="mean"):
 
 
 # ------------------------------------------------------------ initialisation
+def power_norms(w, k_max):
+    r"""``[||W||_2, ||W^2||_2, ..., ||W^k_max||_2]``: the Jacobian norms of a linear RNN, lag 1 to k_max."""
+    w = _square(w)
+    k_max = check_positive_int("k_max", k_max)
+    norms, power = np.empty(k_max), np.eye(len(w))
+    for k in range(k_max):
+        power = power @ w  # W^(k+1)
+        norms[k] = np.linalg.norm(power, 2)
+    return norms
+
+
 def spectral_radius(w):
     """Largest absolute eigenvalue of the square matrix ``w``."""
     w = _square(w)
@@ -207,7 +221,7 @@ def orthogonal(n, rng):
     return q * np.sign(np.diag(r))  # multiply column j by sign(r_jj)
 
 
-def rnn_params(input_size, hidden_size, *, w_hh="gaussian", spectral_radius=None, rng):
+def rnn_params(input_size, hidden_size, *, w_hh="gaussian", spectral_radius=None, zero_bias=False, rng):
     r"""Parameters of a one-layer RNN (torch layout) with a chosen recurrent matrix.
 
     ``weight_ih_l0`` (H, D) and both biases (H,) are drawn like ``torch.nn.RNN``'s,
@@ -220,8 +234,10 @@ def rnn_params(input_size, hidden_size, *, w_hh="gaussian", spectral_radius=None
 
     If ``spectral_radius`` is given, ``weight_hh_l0`` is rescaled to it
     (:func:`set_spectral_radius`; for "orthogonal" and "identity" this multiplies by it).
+    ``zero_bias=True`` sets both biases to 0 (the IRNN's choice) after they were drawn.
     ``rng``: Generator or int seed. All four torch-style arrays are drawn first
-    (:func:`companion.numpy_nn.init_params`), then the new ``weight_hh_l0``.
+    (:func:`companion.numpy_nn.init_params`), then the new ``weight_hh_l0``, so the
+    options change no other draw.
     """
     D = check_positive_int("input_size", input_size)
     H = check_positive_int("hidden_size", hidden_size)
@@ -240,4 +256,7 @@ def rnn_params(input_size, hidden_size, *, w_hh="gaussian", spectral_radius=None
     if spectral_radius is not None:
         w = set_spectral_radius(w, spectral_radius)
     params["weight_hh_l0"] = w
+    if zero_bias:
+        params["bias_ih_l0"][:] = 0.0
+        params["bias_hh_l0"][:] = 0.0
     return params

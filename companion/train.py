@@ -256,16 +256,18 @@ def accuracy(model, X, y, *, batch_size=256, device=None):
 def train_step(model, X, y, *, loss_fn, optimizer, clip_norm=None):
     """One optimisation step on the batch ``(X, y)``; returns the loss and the gradient norm before clipping.
 
-    A non-finite loss is returned without stepping, so that the weights stay finite.
+    The norm is the L2 norm of all gradients together, computed in float64: in float32 a norm
+    above 3.4e38 would overflow to inf. With ``clip_norm`` the gradients are then scaled to at
+    most that norm. A non-finite loss is returned without stepping, so that the weights stay finite.
     """
     params = [p for p in model.parameters() if p.requires_grad]
     loss = loss_fn(_predictions(model(X)), y)
     optimizer.zero_grad()
     loss.backward()
+    grads = [p.grad for p in params if p.grad is not None]
+    norm = torch.nn.utils.get_total_norm([g.double() for g in grads])
     if clip_norm is not None:
-        norm = torch.nn.utils.clip_grad_norm_(params, clip_norm)  # returns the norm before clipping
-    else:
-        norm = torch.nn.utils.get_total_norm([p.grad for p in params if p.grad is not None])
+        torch.nn.utils.clip_grads_with_norm_(params, clip_norm, norm)
     if math.isfinite(loss.item()):
         optimizer.step()
     return loss.item(), norm.item()

@@ -8,6 +8,7 @@ from companion.gradients import (
     MAX_SLOPE,
     jacobian_norms,
     orthogonal,
+    power_norms,
     rnn_params,
     set_spectral_radius,
     spectral_radius,
@@ -122,6 +123,25 @@ def test_initialisers():
     np.testing.assert_array_equal(rnn_params(2, 6, w_hh="identity", rng=0)["weight_hh_l0"], np.eye(6))
     ortho = rnn_params(2, 6, w_hh="orthogonal", rng=0)["weight_hh_l0"]
     np.testing.assert_allclose(np.linalg.svd(ortho, compute_uv=False), np.ones(6), rtol=1e-12)
+
+
+def test_zero_bias_changes_no_other_draw():
+    plain = rnn_params(2, 6, w_hh="identity", rng=3)
+    irnn = rnn_params(2, 6, w_hh="identity", zero_bias=True, rng=3)
+    assert not irnn["bias_ih_l0"].any() and not irnn["bias_hh_l0"].any()
+    assert plain["bias_ih_l0"].any()
+    np.testing.assert_array_equal(irnn["weight_ih_l0"], plain["weight_ih_l0"])
+
+
+def test_power_norms_are_norms_of_matrix_powers():
+    w = np.random.default_rng(8).standard_normal((5, 5)) / 2
+    expected = [np.linalg.norm(np.linalg.matrix_power(w, k), 2) for k in range(1, 8)]
+    np.testing.assert_allclose(power_norms(w, 7), expected, rtol=1e-12)
+    np.testing.assert_allclose(power_norms(np.eye(3), 4), np.ones(4))
+    with pytest.raises(ValueError, match=r"w must be a non-empty square matrix \(H, H\), got shape \(2, 3\)"):
+        power_norms(np.zeros((2, 3)), 2)
+    with pytest.raises(ValueError, match=r"k_max must be an integer >= 1, got 0"):
+        power_norms(np.eye(2), 0)
 
 
 # ------------------------------------------------------------------ bad input

@@ -383,3 +383,16 @@ def test_train_step_skips_a_non_finite_step():
     assert model.weight.item() == 1.0  # the step was not taken
     loss, norm = train_step(model, X, torch.tensor([[0.0]]), loss_fn=nn.MSELoss(), optimizer=opt)
     assert loss == 1.0 and abs(norm - 2.0) < 1e-12 and abs(model.weight.item() - 0.8) < 1e-7
+
+
+def test_train_step_norm_does_not_overflow_in_float32():
+    """Gradient entries of 1e20 are finite in float32 but their squares are not: the norm stays finite."""
+    model = nn.Linear(3, 1, bias=False)
+    with torch.no_grad():
+        model.weight.zero_()
+    X, y = torch.ones(1, 3), torch.zeros(1, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=1.0)
+    _, norm = train_step(model, X, y, loss_fn=lambda p, t: (p * 1e20).sum(), optimizer=opt, clip_norm=1.0)
+    assert norm == pytest.approx(3 ** 0.5 * 1e20, rel=1e-6)  # gradient (1e20, 1e20, 1e20)
+    # the step is clipped to norm 1, against the gradient
+    torch.testing.assert_close(model.weight, torch.full((1, 3), -(3 ** -0.5)))
