@@ -43,7 +43,19 @@ def _recurrent_layer(layers, cell, input_size, hidden_size, num_layers, nonlinea
                                  bidirectional=bidirectional, dropout=dropout, **kwargs)
 
 
-class SequenceToOne(nn.Module):
+class _RecurrentAndHead(nn.Module):
+    """``self.rnn``, a batch-first recurrent layer, and ``self.head``, a linear layer on its states."""
+
+    def __init__(self, input_size, hidden_size, output_size, *, cell="GRU", nonlinearity="tanh",
+                 num_layers=1, bidirectional=False, dropout=0.0, layers=nn):
+        super().__init__()
+        check_positive_int("output_size", output_size)
+        self.rnn = _recurrent_layer(layers, cell, input_size, hidden_size, num_layers, nonlinearity,
+                                    bidirectional, dropout)
+        self.head = nn.Linear((2 if bidirectional else 1) * hidden_size, output_size)
+
+
+class SequenceToOne(_RecurrentAndHead):
     """A recurrent layer reads x (N, T, D); a linear layer maps its last state to (N, V).
 
     Args:
@@ -59,14 +71,6 @@ class SequenceToOne(nn.Module):
         layers: the module that provides the recurrent class: ``torch.nn`` or ``companion.torch_nn``.
     """
 
-    def __init__(self, input_size, hidden_size, output_size, *, cell="GRU", nonlinearity="tanh",
-                 num_layers=1, bidirectional=False, dropout=0.0, layers=nn):
-        super().__init__()
-        check_positive_int("output_size", output_size)
-        self.rnn = _recurrent_layer(layers, cell, input_size, hidden_size, num_layers, nonlinearity,
-                                    bidirectional, dropout)
-        self.head = nn.Linear((2 if bidirectional else 1) * hidden_size, output_size)
-
     def summary(self, x):
         """The vector the head reads: (N, dirs*H)."""
         _, h_n = self.rnn(x)  # (L*dirs, N, H), or (h_n, c_n) for an LSTM
@@ -79,7 +83,7 @@ class SequenceToOne(nn.Module):
         return self.head(self.summary(x))  # (N, V)
 
 
-class PerStep(nn.Module):
+class PerStep(_RecurrentAndHead):
     """A recurrent layer reads x (N, T, D); a linear layer maps the state at every step to (N, T, V).
 
     Same arguments as :class:`SequenceToOne`. With ``bidirectional=True`` the head reads
@@ -89,14 +93,6 @@ class PerStep(nn.Module):
     None: zeros), and ``return_state=True`` also returns the final one, so that a long
     sequence can be fed in chunks (truncated BPTT).
     """
-
-    def __init__(self, input_size, hidden_size, output_size, *, cell="GRU", nonlinearity="tanh",
-                 num_layers=1, bidirectional=False, dropout=0.0, layers=nn):
-        super().__init__()
-        check_positive_int("output_size", output_size)
-        self.rnn = _recurrent_layer(layers, cell, input_size, hidden_size, num_layers, nonlinearity,
-                                    bidirectional, dropout)
-        self.head = nn.Linear((2 if bidirectional else 1) * hidden_size, output_size)
 
     def forward(self, x, state=None, *, return_state=False):  # x (N, T, D)
         out, state_n = self.rnn(x, state)  # (N, T, dirs*H): the top layer's states
