@@ -10,12 +10,16 @@ Import what you need from the submodules; nothing heavy is imported here, so
 - :mod:`companion.torch_nn` -- the same cells as readable ``torch.nn.Module`` s,
   equal to ``torch.nn.RNN/LSTM/GRU`` (bidirectional, projections, unbatched);
 - :mod:`companion.models` -- ready-made PyTorch models: a recurrent layer and a
-  linear head, sequence-to-one or per step, uni- or bidirectional;
-- :mod:`companion.data` -- synthetic tasks, windowing, splits, packaged data;
+  linear head, sequence-to-one or per step, uni- or bidirectional, and a
+  Keras-style stack of layers of different sizes;
+- :mod:`companion.data` -- synthetic tasks, windowing, splits, standardisation
+  (with the RMSE in the original units), packaged data;
 - :mod:`companion.train` -- a training loop (one step, one epoch, ``fit``),
-  evaluation, accuracy, exact checkpoints and ``seed_everything``;
+  evaluation, accuracy (of a model, or of scores already computed), exact
+  checkpoints and ``seed_everything``;
 - :mod:`companion.gradients` -- exact Jacobians of a simple RNN through time,
-  their norms, spectral radii, orthogonal and identity initialisations;
+  their norms, norms of matrix powers, spectral radii, orthogonal and
+  identity initialisations;
 - :mod:`companion.keras_weights` -- Keras 3 recurrent and dense weights as
   PyTorch state dicts;
 - :mod:`companion.plot` -- figures and diagrams used by the book.
@@ -26,7 +30,8 @@ message names the argument.
 
 Notation (shared with the book): N batch, T time steps, D input size,
 H hidden size, L layers, V vocabulary or number of outputs, G gates
-(1 RNN, 3 GRU, 4 LSTM); a shape comment such as ``# (N, T, 4H)`` uses them.
+(1 RNN, 3 GRU, 4 LSTM), P projection size of an LSTM (``proj_size``);
+a shape comment such as ``# (N, T, 4H)`` uses them.
 """
 
 __version__ = "0.2.0"
