@@ -1,8 +1,12 @@
 # Two targets for users:
 #   make book   build the book from scratch, executing every notebook -> _build/html
 #   make test   unit tests + nbval on every notebook + a warnings-as-errors build
-# and two for authors:
+# one for readers:
+#   make serve  serve _build/html on http://127.0.0.1:8000 (search needs HTTP)
+# and three for authors:
 #   make unit   the package's unit tests and the guards only (no notebook runs)
+#   make execute NB=book/x.ipynb   execute a notebook in place, then store the
+#               numbers its prose shows for JupyterLab (companion.prose)
 #   make audit  every hidden assert's distance to its bound, under five
 #               conditions (idle, one core busy, one thread, two other seeds)
 # Both create the virtual environment .venv on first use and reinstall
@@ -24,7 +28,7 @@ export PATH := $(BIN):$(PATH)
 export VIRTUAL_ENV := $(CURDIR)/$(VENV)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: book test unit audit
+.PHONY: book test unit audit serve execute
 
 book: $(STAMP)
 	$(BIN)/jupyter-book build . --builder html --all
@@ -35,6 +39,14 @@ test: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests -m "not book and not notebook"
+
+serve:
+	$(BIN)/python -m http.server --bind 127.0.0.1 --directory _build/html 8000
+
+execute: $(STAMP)
+	@test -n "$(NB)" || { echo "usage: make execute NB=book/PATH.ipynb [NB=...]"; exit 2; }
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=600 $(NB)
+	$(BIN)/python -m companion.prose $(NB)
 
 audit: $(STAMP)
 	for c in idle busy threads1 seed1000 seed2000; do $(BIN)/python tests/book/audit_asserts.py run $$c; done

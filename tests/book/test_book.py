@@ -8,40 +8,13 @@ resolve. Deselect with `pytest -m "not book"`.
 """
 
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 CDN = re.compile(r"""(?:src|href)=["'](?:https?:)?//[^"']*(?:mathjax|jsdelivr|cdnjs|unpkg|googleapis|polyfill)""", re.I)
-
-
-def jupyter_book():
-    exe = Path(sys.executable).with_name("jupyter-book")
-    return str(exe) if exe.exists() else shutil.which("jupyter-book")
-
-
-@pytest.fixture(scope="module")
-def built_book(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("book")
-    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
-    config.setdefault("execute", {})["execute_notebooks"] = "off"
-    derived = tmp / "_config.yml"
-    derived.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    cmd = [
-        jupyter_book(), "build", str(ROOT),
-        "--config", str(derived),
-        "--path-output", str(tmp),
-        "--builder", "html",
-        "--all", "-W", "-n", "--keep-going",
-    ]
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900)
-    return proc, tmp / "_build" / "html"
 
 
 @pytest.mark.book
