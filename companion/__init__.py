@@ -22,7 +22,9 @@ Import what you need from the submodules; nothing heavy is imported here, so
   identity initialisations;
 - :mod:`companion.keras_weights` -- Keras 3 recurrent and dense weights as
   PyTorch state dicts;
-- :mod:`companion.plot` -- figures and diagrams used by the book.
+- :mod:`companion.plot` -- figures and diagrams used by the book;
+- :mod:`companion.prose` -- numbers for the prose: ``glue(name, value, spec)``
+  formats a number once and records it for the role ``{eval}`name```.
 
 Argument checks shared by all of them live in ``companion._validate``: a value
 of the wrong type raises ``TypeError``, a wrong value ``ValueError``, and every

@@ -118,7 +118,8 @@ MEASURE = r"""
     if (!mjx) { eqs.push({label: div.id || div.textContent.slice(0, 40), typeset: false}); return; }
     const m = mjx.getBoundingClientRect();
     const overflow = getComputedStyle(mjx).overflowX;
-    const clipped = mjx.scrollWidth > mjx.clientWidth + 1 && !["auto", "scroll"].includes(overflow);
+    const wide = mjx.scrollWidth > mjx.clientWidth + 1;
+    const clipped = wide && !["auto", "scroll"].includes(overflow);
     let overlap = false;
     if (eqno) {
       const e = eqno.getBoundingClientRect();
@@ -127,7 +128,7 @@ MEASURE = r"""
       overlap = e.width > 0 && e.left < right - 1 && e.top < m.bottom - 1 && e.bottom > m.top + 1;
     }
     eqs.push({label: eqno ? eqno.textContent.trim() : (div.id || "unnumbered"),
-              typeset: true, clipped, overlap});
+              typeset: true, clipped, overlap, wide});
   });
   const inlineCut = [];
   document.querySelectorAll("span.math mjx-container, mjx-container:not([display])").forEach(mjx => {
@@ -206,6 +207,9 @@ def page_problems(page, width, html_root, page_path):
             problems.append(f"equation {eq['label']} is overlapped by its number")
         elif eq["clipped"]:
             problems.append(f"equation {eq['label']} is cut off with no scroll bar")
+        elif eq["wide"] and width >= WIDTHS["desktop"]:
+            # on a phone a wide equation scrolls; at desktop width it must fit
+            problems.append(f"equation {eq['label']} is wider than the column at {width} px")
     for text in m["inlineCut"]:
         problems.append(f"inline formula cut at the column edge: {text!r}")
     for line in m["codeScroll"]:
