@@ -378,6 +378,29 @@ def load_sunspots():
     return table[:, 0].astype(np.int64), table[:, 1]
 
 
+def load_co2_monthly():
+    """Monthly mean CO2 at Mauna Loa, March 1958 to December 2001 (526 months), in ppm.
+
+    The weekly record that ships inside ``statsmodels`` (``statsmodels.datasets.co2``,
+    public domain, from the Scripps CO2 program) averaged per calendar month. Five months
+    have no weekly value at all; they are filled by linear interpolation in time, and
+    ``filled`` marks them so that a page can say so (and leave them out of scores).
+
+    Returns:
+        months: ``(526,)`` ``datetime64[M]``, 1958-03 … 2001-12.
+        values: ``(526,)`` float64 ppm.
+        filled: ``(526,)`` bool, True for the interpolated months.
+    """
+    from statsmodels.datasets import co2
+
+    weekly = co2.load_pandas().data["co2"]
+    monthly = weekly.resample("MS").mean()
+    filled = monthly.isna().to_numpy()
+    values = monthly.interpolate(method="time").to_numpy(dtype=np.float64)
+    months = monthly.index.to_numpy().astype("datetime64[M]")
+    return months, values, filled
+
+
 def load_digit_sequences(rng, *, fractions=(0.6, 0.2, 0.2), dtype=np.float32):
     """The 8x8 handwritten digits read row by row: T = 8 steps of D = 8 pixels.
 

@@ -8,6 +8,7 @@ from companion.data import (
     adding_problem,
     chronological_split,
     copy_task,
+    load_co2_monthly,
     load_digit_sequences,
     load_sunspots,
     make_windows,
@@ -283,3 +284,17 @@ def test_wrong_types_raise_type_error(call):
     # None would draw fresh entropy and make the data irreproducible; 4.0 is not an integer
     with pytest.raises(TypeError, match=r"rng must be a numpy.random.Generator|n must be an integer"):
         call()
+
+
+def test_load_co2_monthly_matches_the_data_card():
+    """The numbers quoted in book/appendix/data.md and on the forecasting page."""
+    months, values, filled = load_co2_monthly()
+    assert months.shape == values.shape == filled.shape == (526,)
+    assert str(months[0]) == "1958-03" and str(months[-1]) == "2001-12"
+    assert np.all(np.diff(months).astype(int) == 1)
+    assert [str(m) for m in months[filled]] == ["1958-06", "1958-10", "1964-02", "1964-03", "1964-04"]
+    assert np.all(np.isfinite(values)) and 310 < values.min() < values.max() < 375
+    # a filled month lies between its neighbours' values (linear in time)
+    i = int(np.flatnonzero(filled)[0])
+    assert min(values[i - 1], values[i + 1]) <= values[i] <= max(values[i - 1], values[i + 1])
+    assert int(np.searchsorted(months, np.datetime64("1985-01"))) == 322
