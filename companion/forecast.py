@@ -11,6 +11,8 @@ evaluation is one origin per step of the test span: each forecast sees only the 
 from __future__ import annotations
 
 import numpy as np
+from scipy.optimize import minimize
+from scipy.signal import lfilter
 
 from ._validate import check_positive_int
 
@@ -27,6 +29,10 @@ __all__ = [
     "rmse_by_horizon",
     "residual_intervals",
     "coverage",
+    "ewma_variance",
+    "garch11_variance",
+    "fit_garch11",
+    "gaussian_nll",
 ]
 
 
@@ -188,3 +194,69 @@ def coverage(lower, upper, actual) -> np.ndarray:
         raise ValueError("lower must be <= upper everywhere")
     inside = (actual >= lower) & (actual <= upper)
     return inside.mean(axis=0) if inside.ndim == 2 else inside.mean()
+
+
+# ---- Volatility: forecasts of the next squared return ------------------------------
+
+
+def _returns(returns) -> np.ndarray:
+    returns = _series(returns)
+    if len(returns) < 2:
+        raise ValueError(f"returns must hold at least 2 values, got {len(returns)}")
+    return returns
+
+
+def ewma_variance(returns, lam: float = 0.94, init: float | None = None) -> np.ndarray:
+    """RiskMetrics' exponentially weighted variance: v_t = λ v_{t-1} + (1 - λ) r_{t-1}^2.
+
+    ``v[t]`` is the forecast of the variance of ``returns[t]`` made with returns up to t - 1
+    (``v[0] = init``, by default the variance of all returns: pass the training variance).
+    """
+    r = _returns(returns)
+    if not 0.0 < lam < 1.0:
+        raise ValueError(f"lam must lie in (0, 1), got {lam}")
+    init = float(np.var(r)) if init is None else float(init)
+    rest = lfilter([1.0 - lam], [1.0, -lam], r[:-1] ** 2, zi=[lam * init])[0]
+    return np.concatenate([[init], rest])
+
+
+def garch11_variance(params, returns, init: float | None = None) -> np.ndarray:
+    """GARCH(1,1) (Bollerslev 1986): v_t = ω + α r_{t-1}^2 + β v_{t-1}, with ``params = (ω, α, β)``.
+
+    Like :func:`ewma_variance`, ``v[t]`` uses returns up to t - 1 only; EWMA is the case
+    ω = 0, α = 1 - λ, β = λ.
+    """
+    omega, alpha, beta = (float(x) for x in params)
+    r = _returns(returns)
+    init = float(np.var(r)) if init is None else float(init)
+    t = np.arange(1, len(r))
+    # the linear recursion v_t - β v_{t-1} = ω + α r_{t-1}^2, run by a filter
+    rest = lfilter([alpha], [1.0, -beta], r[:-1] ** 2, zi=[beta * init])[0] + omega * (1 - beta ** t) / (1 - beta)
+    return np.concatenate([[init], rest])
+
+
+def gaussian_nll(variance, returns) -> float:
+    """Mean of log v_t + r_t^2 / v_t: the Gaussian negative log-likelihood up to a constant (lower is better)."""
+    v, r = np.asarray(variance, dtype=np.float64), np.asarray(returns, dtype=np.float64)
+    if v.shape != r.shape:
+        raise ValueError(f"variance and returns must share a shape, got {v.shape} and {r.shape}")
+    if np.any(v <= 0):
+        raise ValueError("variance must be positive")
+    return float(np.mean(np.log(v) + r**2 / v))
+
+
+def fit_garch11(returns) -> np.ndarray:
+    """Maximum-likelihood (Gaussian) GARCH(1,1) parameters (ω, α, β), with ω > 0, α, β ≥ 0, α + β < 1."""
+    r = _returns(returns)
+    init = float(np.var(r))
+
+    def objective(p):
+        omega, alpha, beta = p
+        if omega <= 0 or alpha < 0 or beta < 0 or alpha + beta >= 1:
+            return np.inf
+        return gaussian_nll(garch11_variance(p, r, init), r)
+
+    start = np.array([0.05 * init, 0.08, 0.9])
+    result = minimize(objective, start, method="Nelder-Mead",
+                      options={"maxiter": 4000, "xatol": 1e-12, "fatol": 1e-12})
+    return result.x

@@ -10,6 +10,7 @@ from companion.data import (
     copy_task,
     load_co2_monthly,
     load_digit_sequences,
+    load_sp500,
     load_sunspots,
     make_windows,
     noisy_sine,
@@ -298,3 +299,11 @@ def test_load_co2_monthly_matches_the_data_card():
     i = int(np.flatnonzero(filled)[0])
     assert min(values[i - 1], values[i + 1]) <= values[i] <= max(values[i - 1], values[i + 1])
     assert int(np.searchsorted(months, np.datetime64("1985-01"))) == 322
+
+
+def test_load_sp500_matches_the_data_card():
+    dates, close = load_sp500()
+    assert dates.shape == close.shape == (17346,)
+    assert str(dates[0]) == "1950-01-03" and str(dates[-1]) == "2018-12-07"
+    assert np.all(np.diff(dates).astype(int) >= 1) and np.all(close > 0)
+    assert close[0] == pytest.approx(16.66)

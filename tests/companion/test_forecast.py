@@ -7,9 +7,13 @@ from companion.forecast import (
     ar_direct,
     ar_recursive,
     coverage,
+    ewma_variance,
     fit_ar,
     fit_ar_direct,
+    fit_garch11,
     future_targets,
+    garch11_variance,
+    gaussian_nll,
     past_windows,
     persistence,
     residual_intervals,
@@ -119,3 +123,38 @@ def test_residual_intervals_cover_their_level_on_like_errors():
         residual_intervals(past, level=1.5)
     with pytest.raises(ValueError, match="lower must be <= upper"):
         coverage(np.ones(2), np.zeros(2), np.zeros(2))
+
+
+def simulate_garch(omega, alpha, beta, T, seed):
+    rng = np.random.default_rng(seed)
+    r, v = np.empty(T), np.empty(T)
+    v[0] = omega / (1 - alpha - beta)
+    for t in range(T):
+        if t:
+            v[t] = omega + alpha * r[t - 1] ** 2 + beta * v[t - 1]
+        r[t] = np.sqrt(v[t]) * rng.standard_normal()
+    return r, v
+
+
+def test_garch_variance_is_the_recursion_and_ewma_its_special_case():
+    r, v = simulate_garch(1e-6, 0.1, 0.85, 500, seed=0)
+    np.testing.assert_allclose(garch11_variance((1e-6, 0.1, 0.85), r, init=v[0]), v, rtol=1e-10)
+    lam = 0.94
+    np.testing.assert_allclose(ewma_variance(r, lam, init=v[0]), garch11_variance((0.0, 1 - lam, lam), r, init=v[0]),
+                               rtol=1e-12)
+    # v[t] never uses r[t]: changing the last return leaves every forecast unchanged
+    r2 = r.copy()
+    r2[-1] = 10.0
+    np.testing.assert_array_equal(ewma_variance(r2, lam, init=1.0), ewma_variance(r, lam, init=1.0))
+
+
+def test_fit_garch11_recovers_simulated_parameters_and_beats_a_constant():
+    r, _ = simulate_garch(2e-6, 0.1, 0.85, 6000, seed=1)
+    omega, alpha, beta = fit_garch11(r)
+    assert abs(alpha - 0.1) < 0.04 and abs(beta - 0.85) < 0.06 and alpha + beta < 1
+    const = gaussian_nll(np.full(len(r), r.var()), r)
+    assert gaussian_nll(garch11_variance((omega, alpha, beta), r), r) < const - 0.05
+    with pytest.raises(ValueError, match="positive"):
+        gaussian_nll(np.zeros(3), np.ones(3))
+    with pytest.raises(ValueError, match="lam"):
+        ewma_variance(r, lam=1.0)
