@@ -13,11 +13,12 @@ Import what you need from the submodules; nothing heavy is imported here, so
   linear head, sequence-to-one or per step, uni- or bidirectional, and a
   Keras-style stack of layers of different sizes;
 - :mod:`companion.data` -- synthetic tasks, windowing, splits, standardisation
-  (with the RMSE in the original units), packaged data (sunspots, monthly CO2, daily S&P 500, digits);
+  (with the RMSE in the original units), packaged data (sunspots, monthly CO2,
+  daily S&P 500, hourly NYC weather, digits);
 - :mod:`companion.forecast` -- rolling origins, the naive and seasonal naive
   baselines, linear autoregressions (recursive and direct), error per horizon,
   intervals from past errors and their coverage, EWMA and GARCH(1,1)
-  volatility;
+  volatility, a paired block bootstrap for differences of errors;
 - :mod:`companion.train` -- a training loop (one step, one epoch, ``fit``),
   evaluation, accuracy (of a model, or of scores already computed), exact
   checkpoints and ``seed_everything``;

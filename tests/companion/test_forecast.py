@@ -14,6 +14,7 @@ from companion.forecast import (
     future_targets,
     garch11_variance,
     gaussian_nll,
+    paired_block_bootstrap,
     past_windows,
     persistence,
     residual_intervals,
@@ -158,3 +159,22 @@ def test_fit_garch11_recovers_simulated_parameters_and_beats_a_constant():
         gaussian_nll(np.zeros(3), np.ones(3))
     with pytest.raises(ValueError, match="lam"):
         ewma_variance(r, lam=1.0)
+
+
+def test_paired_block_bootstrap_finds_a_real_difference_and_no_false_one():
+    rng = np.random.default_rng(0)
+    # correlated losses: an AR(1) common part, so neighbouring origins move together
+    common = np.zeros(2000)
+    for t in range(1, 2000):
+        common[t] = 0.9 * common[t - 1] + rng.standard_normal()
+    a = common + 0.3 * rng.standard_normal(2000)
+    b = a + 0.3 * rng.standard_normal(2000)               # same expected loss
+    mean, low, high = paired_block_bootstrap(a, b, 24, rng=np.random.default_rng(1))
+    assert low < 0 < high and low < mean < high
+    mean, low, high = paired_block_bootstrap(a + 0.2, b, 24, rng=np.random.default_rng(1))
+    assert low > 0                                        # a is worse by 0.2
+    wide = paired_block_bootstrap(common, np.zeros(2000), 50, rng=np.random.default_rng(2))
+    narrow = paired_block_bootstrap(common, np.zeros(2000), 1, rng=np.random.default_rng(2))
+    assert wide[2] - wide[1] > 2 * (narrow[2] - narrow[1])  # blocks widen it under correlation
+    with pytest.raises(ValueError, match="block=30 is longer"):
+        paired_block_bootstrap(np.zeros(10), np.zeros(10), 30, rng=rng)
