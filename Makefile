@@ -55,6 +55,11 @@ audit: $(STAMP)
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
+# Data that ship inside a wheel which is downloaded, not installed (aeon pins
+# older NumPy and pandas): companion.data.load_kdd_tsad_135 reads it from there.
+DATA := $(VENV)/share/companion-data
+
 $(STAMP): requirements.txt pyproject.toml | $(VENV)/bin/python
 	$(BIN)/python -m pip install -r requirements.txt
+	$(BIN)/python -m pip download --no-deps aeon==1.6.0 -d $(DATA)
 	touch $@

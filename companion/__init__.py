@@ -14,11 +14,12 @@ Import what you need from the submodules; nothing heavy is imported here, so
   Keras-style stack of layers of different sizes;
 - :mod:`companion.data` -- synthetic tasks, windowing, splits, standardisation
   (with the RMSE in the original units), packaged data (sunspots, monthly CO2,
-  daily S&P 500, hourly NYC weather, digits);
+  daily S&P 500, hourly NYC weather, UCR anomaly series 135, digits);
 - :mod:`companion.forecast` -- rolling origins, the naive and seasonal naive
   baselines, linear autoregressions (recursive and direct), error per horizon,
   intervals from past errors and their coverage, EWMA and GARCH(1,1)
-  volatility, a paired block bootstrap for differences of errors;
+  volatility, a paired block bootstrap for differences of errors, a rolling
+  z-score for anomalies;
 - :mod:`companion.train` -- a training loop (one step, one epoch, ``fit``),
   evaluation, accuracy (of a model, or of scores already computed), exact
   checkpoints and ``seed_everything``;

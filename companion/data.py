@@ -467,6 +467,46 @@ def load_nyc_weather(station="JFK"):
     return grid, values
 
 
+AEON_WHEEL = "aeon-1.6.0-py3-none-any.whl"
+
+
+def data_dir():
+    """Where data fetched at install time live: ``$COMPANION_DATA``, else ``<env>/share/companion-data``."""
+    import os
+    import sys
+
+    return Path(os.environ.get("COMPANION_DATA", Path(sys.prefix) / "share" / "companion-data"))
+
+
+def load_kdd_tsad_135():
+    """UCR anomaly archive series 135 (InternalBleeding16) with its one labelled anomaly.
+
+    A physiological recording of 7,501 points; the first 1,200 are declared normal
+    (for training) and points 4,187-4,198 are the labelled anomaly (Wu and Keogh 2021).
+    The file ships inside the aeon wheel (BSD-3), which is *downloaded*, not installed
+    (aeon pins older NumPy and pandas): ``make`` runs
+    ``pip download --no-deps aeon==1.6.0 -d <env>/share/companion-data``.
+
+    Returns:
+        values: ``(7501,)`` float64.
+        is_anomaly: ``(7501,)`` bool.
+        n_train: 1200, the length of the normal training prefix.
+    """
+    import io
+    import zipfile
+
+    wheel = data_dir() / AEON_WHEEL
+    if not wheel.exists():
+        raise FileNotFoundError(
+            f"{wheel} not found: run `python -m pip download --no-deps aeon==1.6.0 -d {wheel.parent}` "
+            "(make does it), or set COMPANION_DATA to the folder that holds the wheel"
+        )
+    member = "aeon/datasets/data/KDD-TSAD_135/135_UCR_Anomaly_InternalBleeding16_TEST.csv"
+    with zipfile.ZipFile(wheel) as z:
+        table = np.loadtxt(io.StringIO(z.read(member).decode()), delimiter=",", skiprows=1)
+    return table[:, 1], table[:, 2].astype(bool), 1200
+
+
 def load_digit_sequences(rng, *, fractions=(0.6, 0.2, 0.2), dtype=np.float32):
     """The 8x8 handwritten digits read row by row: T = 8 steps of D = 8 pixels.
 

@@ -30,6 +30,7 @@ __all__ = [
     "residual_intervals",
     "coverage",
     "paired_block_bootstrap",
+    "rolling_zscore",
     "ewma_variance",
     "garch11_variance",
     "fit_garch11",
@@ -222,6 +223,22 @@ def paired_block_bootstrap(loss_a, loss_b, block: int, *, rng, n_boot: int = 200
     means = d[idx].mean(axis=1)
     tail = (1.0 - level) / 2
     return float(d.mean()), float(np.quantile(means, tail)), float(np.quantile(means, 1.0 - tail))
+
+
+def rolling_zscore(series, window: int) -> np.ndarray:
+    """Anomaly score |y_t - mean| / s.d. of the ``window`` values before t: (T,), NaN for t < window.
+
+    The simplest detector: how unusual is the new value given the recent past? It uses no
+    model and no training data, only the last ``window`` values.
+    """
+    series = _series(series)
+    W = check_positive_int("window", window, 2)
+    if len(series) <= W:
+        raise ValueError(f"series of length {len(series)} is too short for window={W}")
+    past = np.lib.stride_tricks.sliding_window_view(series[:-1], W)  # (T - W, W): values t-W..t-1
+    score = np.full(len(series), np.nan)
+    score[W:] = np.abs(series[W:] - past.mean(axis=1)) / np.maximum(past.std(axis=1), 1e-12)
+    return score
 
 
 # ---- Volatility: forecasts of the next squared return ------------------------------

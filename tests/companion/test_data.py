@@ -10,6 +10,7 @@ from companion.data import (
     copy_task,
     load_co2_monthly,
     load_digit_sequences,
+    load_kdd_tsad_135,
     load_nyc_weather,
     load_sp500,
     load_sunspots,
@@ -320,3 +321,16 @@ def test_load_nyc_weather_is_on_a_complete_hourly_grid():
     assert np.nanmax(values["humid"]) <= 100
     with pytest.raises(ValueError, match="station"):
         load_nyc_weather("SFO")
+
+
+def test_load_kdd_tsad_135_has_its_labelled_anomaly():
+    values, is_anomaly, n_train = load_kdd_tsad_135()
+    assert values.shape == is_anomaly.shape == (7501,) and n_train == 1200
+    assert np.flatnonzero(is_anomaly).tolist() == list(range(4187, 4199))
+    assert not is_anomaly[:n_train].any()
+
+
+def test_load_kdd_tsad_135_says_how_to_get_the_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("COMPANION_DATA", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="pip download --no-deps aeon==1.6.0"):
+        load_kdd_tsad_135()

@@ -20,6 +20,7 @@ from companion.forecast import (
     residual_intervals,
     rmse_by_horizon,
     rolling_origins,
+    rolling_zscore,
     seasonal_naive,
 )
 
@@ -178,3 +179,18 @@ def test_paired_block_bootstrap_finds_a_real_difference_and_no_false_one():
     assert wide[2] - wide[1] > 2 * (narrow[2] - narrow[1])  # blocks widen it under correlation
     with pytest.raises(ValueError, match="block=30 is longer"):
         paired_block_bootstrap(np.zeros(10), np.zeros(10), 30, rng=rng)
+
+
+def test_rolling_zscore_flags_a_spike_and_uses_only_the_past():
+    rng = np.random.default_rng(0)
+    y = rng.standard_normal(300)
+    y[200] += 8.0
+    z = rolling_zscore(y, 24)
+    assert np.isnan(z[:24]).all() and np.nanargmax(z) == 200
+    expected = abs(y[200] - y[176:200].mean()) / y[176:200].std()
+    assert z[200] == pytest.approx(expected)
+    y2 = y.copy()
+    y2[250:] = 100.0                                      # the future changes nothing before it
+    np.testing.assert_array_equal(rolling_zscore(y2, 24)[:250], z[:250])
+    with pytest.raises(ValueError, match="window"):
+        rolling_zscore(y, 1)
