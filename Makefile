@@ -55,11 +55,12 @@ audit: $(STAMP)
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Data that ship inside a wheel which is downloaded, not installed (aeon pins
-# older NumPy and pandas): companion.data.load_kdd_tsad_135 reads it from there.
+# Data that ship inside wheels which are downloaded, not installed (aeon and
+# orange3 pin older NumPy or pandas): companion.data.load_kdd_tsad_135 and
+# load_yeast_expression read them from there.
 DATA := $(VENV)/share/companion-data
 
 $(STAMP): requirements.txt pyproject.toml | $(VENV)/bin/python
 	$(BIN)/python -m pip install -r requirements.txt
-	$(BIN)/python -m pip download --no-deps aeon==1.6.0 -d $(DATA)
+	$(BIN)/python -m pip download --no-deps aeon==1.6.0 orange3==3.40.0 -d $(DATA)
 	touch $@

@@ -14,7 +14,8 @@ Import what you need from the submodules; nothing heavy is imported here, so
   Keras-style stack of layers of different sizes;
 - :mod:`companion.data` -- synthetic tasks, windowing, splits, standardisation
   (with the RMSE in the original units), packaged data (sunspots, monthly CO2,
-  daily S&P 500, hourly NYC weather, UCR anomaly series 135, digits);
+  daily S&P 500, hourly NYC weather, UCR anomaly series 135, yeast gene
+  expression, digits);
 - :mod:`companion.forecast` -- rolling origins, the naive and seasonal naive
   baselines, linear autoregressions (recursive and direct), error per horizon,
   intervals from past errors and their coverage, EWMA and GARCH(1,1)

@@ -507,6 +507,41 @@ def load_kdd_tsad_135():
     return table[:, 1], table[:, 2].astype(bool), 1200
 
 
+def load_yeast_expression():
+    """Yeast gene expression: 186 genes × 79 microarrays, with each gene's functional class.
+
+    The "brown-selected" table of Brown et al. (2000), after Eisen et al. (1998): log
+    expression ratios over the time courses of the cell cycle (alpha-factor arrest, 18
+    arrays; elutriation, 14; cdc15, 15), sporulation, and shocks (heat, cold, DTT, ...),
+    for genes of three functional classes (ribosomal proteins, proteasome, respiration).
+    The file ships inside the wheel of ``orange3`` 3.40.0 (GPL-3), which is *downloaded*,
+    not installed (it pins NumPy < 2.4): ``make`` runs
+    ``pip download --no-deps orange3==3.40.0 -d <env>/share/companion-data``.
+
+    Returns:
+        values: ``(186, 79)`` float64 log ratios, NaN where the array has no value.
+        classes: ``(186,)`` str: "Ribo", "Proteas" or "Resp".
+        arrays: the 79 array names in file order ("alpha 0", "alpha 7", ...).
+    """
+    import zipfile
+
+    folder = data_dir()
+    wheels = sorted(folder.glob("orange3-3.40.0-*.whl"))
+    if not wheels:
+        raise FileNotFoundError(
+            f"no orange3-3.40.0 wheel in {folder}: run `python -m pip download --no-deps orange3==3.40.0 "
+            f"-d {folder}` (make does it), or set COMPANION_DATA to the folder that holds the wheel"
+        )
+    with zipfile.ZipFile(wheels[0]) as z:
+        lines = z.read("Orange/datasets/brown-selected.tab").decode().splitlines()
+    header = lines[0].split("\t")
+    rows = [line.split("\t") for line in lines[3:] if line.strip()]
+    n_arrays = header.index("function") if "function" in header else len(header) - 2
+    values = np.array([[np.nan if v in ("?", "") else float(v) for v in row[:n_arrays]] for row in rows])
+    classes = np.array([row[n_arrays] for row in rows])
+    return values, classes, header[:n_arrays]
+
+
 def load_digit_sequences(rng, *, fractions=(0.6, 0.2, 0.2), dtype=np.float32):
     """The 8x8 handwritten digits read row by row: T = 8 steps of D = 8 pixels.
 

@@ -14,6 +14,7 @@ from companion.data import (
     load_nyc_weather,
     load_sp500,
     load_sunspots,
+    load_yeast_expression,
     make_windows,
     noisy_sine,
     running_parity,
@@ -334,3 +335,12 @@ def test_load_kdd_tsad_135_says_how_to_get_the_file(tmp_path, monkeypatch):
     monkeypatch.setenv("COMPANION_DATA", str(tmp_path))
     with pytest.raises(FileNotFoundError, match="pip download --no-deps aeon==1.6.0"):
         load_kdd_tsad_135()
+
+
+def test_load_yeast_expression_matches_the_data_card():
+    values, classes, arrays = load_yeast_expression()
+    assert values.shape == (186, 79) and len(arrays) == 79
+    assert {k: int((classes == k).sum()) for k in ("Ribo", "Proteas", "Resp")} == {"Ribo": 121, "Proteas": 35,
+                                                                                       "Resp": 30}
+    assert int(np.isnan(values).sum()) == 214
+    assert arrays[:2] == ["alpha 0", "alpha 7"] and sum(a.startswith("alpha") for a in arrays) == 18
