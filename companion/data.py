@@ -419,6 +419,22 @@ def load_sp500():
     return dates, table["Close"].to_numpy(dtype=np.float64)
 
 
+def fill_gaps(values):
+    """Fill the NaN gaps of a series on a regular grid by linear interpolation in time.
+
+    Values before the first or after the last measurement take the nearest measured
+    value. Use it for model *inputs*; score forecasts only on measured targets.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 1:
+        raise ValueError(f"values must be 1-D (T,), got shape {values.shape}")
+    seen = ~np.isnan(values)
+    if not seen.any():
+        raise ValueError("values has no measured (non-NaN) entry to interpolate from")
+    t = np.arange(len(values))
+    return np.interp(t, t[seen], values[seen])
+
+
 WEATHER_VARIABLES = ("temp", "dewp", "humid", "wind_dir", "wind_speed", "precip", "pressure")
 
 

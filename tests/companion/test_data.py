@@ -8,6 +8,7 @@ from companion.data import (
     adding_problem,
     chronological_split,
     copy_task,
+    fill_gaps,
     load_co2_monthly,
     load_digit_sequences,
     load_kdd_tsad_135,
@@ -344,3 +345,12 @@ def test_load_yeast_expression_matches_the_data_card():
                                                                                        "Resp": 30}
     assert int(np.isnan(values).sum()) == 214
     assert arrays[:2] == ["alpha 0", "alpha 7"] and sum(a.startswith("alpha") for a in arrays) == 18
+
+
+def test_fill_gaps_interpolates_linearly_and_keeps_measured_values():
+    v = np.array([np.nan, 1.0, np.nan, np.nan, 4.0, np.nan])
+    np.testing.assert_array_equal(fill_gaps(v), [1.0, 1.0, 2.0, 3.0, 4.0, 4.0])
+    with pytest.raises(ValueError, match="no measured"):
+        fill_gaps(np.full(3, np.nan))
+    with pytest.raises(ValueError, match="1-D"):
+        fill_gaps(np.zeros((2, 2)))
