@@ -85,6 +85,7 @@ class AuthorYearLabels(BaseLabelStyle):
     """Labels such as "Hochreiter and Schmidhuber 1997", "Pascanu et al. 2013"."""
 
     def format_labels(self, sorted_entries):
+        labels = []
         for entry in sorted_entries:
             people = entry.persons.get("author") or entry.persons.get("editor") or []
             names = [" ".join(p.last_names) for p in people]
@@ -92,7 +93,15 @@ class AuthorYearLabels(BaseLabelStyle):
                 who = names[0] + " et al."
             else:
                 who = " and ".join(names) or entry.fields.get("title", entry.key)
-            yield f"{who} {entry.fields.get('year', 'n.d.')}"
+            labels.append(f"{who} {entry.fields.get('year', 'n.d.')}")
+        # the same author and year twice ("Cho et al. 2014"): 2014a, 2014b, in sorted order
+        seen = {}
+        for label in labels:
+            if labels.count(label) > 1:
+                seen[label] = seen.get(label, 0) + 1
+                yield label + "abcdefghijklmnopqrstuvwxyz"[seen[label] - 1]
+            else:
+                yield label
 
 
 class AuthorYearStyle(PlainStyle):
