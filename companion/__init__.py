@@ -36,6 +36,9 @@ Import what you need from the submodules; nothing heavy is imported here, so
   ROUGE and bootstrap intervals for the summarisation page;
 - :mod:`companion.ctc` -- CTC decoding (greedy and prefix beam search), the CTC
   likelihood by the forward recursion, and the label error rate;
+- :mod:`companion.scan` -- linear recurrences by a loop, a log-space scan and
+  recursive doubling, minGRU, state-space recurrence and convolution, linear
+  attention in recurrent and parallel form, xLSTM's stabilised gates;
 - :mod:`companion.train` -- a training loop (one step, one epoch, ``fit``),
   evaluation, accuracy (of a model, or of scores already computed), exact
   checkpoints and ``seed_everything``;
