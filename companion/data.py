@@ -35,6 +35,7 @@ __all__ = [
     "fill_gaps",
     "load_nyc_weather",
     "data_dir",
+    "downloaded",
     "load_kdd_tsad_135",
     "load_yeast_expression",
     "load_digit_sequences",
@@ -508,6 +509,20 @@ def data_dir():
     return Path(os.environ.get("COMPANION_DATA", Path(sys.prefix) / "share" / "companion-data"))
 
 
+def downloaded(filename, pip_args):
+    """Path of ``filename`` in :func:`data_dir`, where ``make`` downloads it; a clear error if it is missing.
+
+    ``pip_args`` is what ``pip download`` needs to fetch it, e.g. ``"--no-deps aeon==1.6.0"``.
+    """
+    path = data_dir() / filename
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path} not found: run `python -m pip download {pip_args} -d {path.parent}` "
+            "(make does it), or set COMPANION_DATA to the folder that holds it"
+        )
+    return path
+
+
 def load_kdd_tsad_135():
     """UCR anomaly archive series 135 (InternalBleeding16) with its one labelled anomaly.
 
@@ -525,12 +540,7 @@ def load_kdd_tsad_135():
     import io
     import zipfile
 
-    wheel = data_dir() / AEON_WHEEL
-    if not wheel.exists():
-        raise FileNotFoundError(
-            f"{wheel} not found: run `python -m pip download --no-deps aeon==1.6.0 -d {wheel.parent}` "
-            "(make does it), or set COMPANION_DATA to the folder that holds the wheel"
-        )
+    wheel = downloaded(AEON_WHEEL, "--no-deps aeon==1.6.0")
     member = "aeon/datasets/data/KDD-TSAD_135/135_UCR_Anomaly_InternalBleeding16_TEST.csv"
     with zipfile.ZipFile(wheel) as z:
         table = np.loadtxt(io.StringIO(z.read(member).decode()), delimiter=",", skiprows=1)
@@ -658,12 +668,7 @@ def load_japanese_vowels():
     """
     import zipfile
 
-    wheel = data_dir() / AEON_WHEEL
-    if not wheel.exists():
-        raise FileNotFoundError(
-            f"{wheel} not found: run `python -m pip download --no-deps aeon==1.6.0 -d {wheel.parent}` "
-            "(make does it), or set COMPANION_DATA to the folder that holds the wheel"
-        )
+    wheel = downloaded(AEON_WHEEL, "--no-deps aeon==1.6.0")
     out = []
     with zipfile.ZipFile(wheel) as z:
         for part in ("TRAIN", "TEST"):
@@ -768,13 +773,7 @@ def load_vader_sentences(kind="movie"):
 
     if kind not in _VADER_KINDS:
         raise ValueError(f"kind must be one of {tuple(_VADER_KINDS)}, got {kind!r}")
-    sdist = data_dir() / VADER_SDIST
-    if not sdist.exists():
-        raise FileNotFoundError(
-            f"{sdist} not found: run `python -m pip download --no-deps --no-binary :all: "
-            f"vaderSentiment==3.3.2 -d {sdist.parent}` (make does it), or set COMPANION_DATA "
-            "to the folder that holds it"
-        )
+    sdist = downloaded(VADER_SDIST, "--no-deps --no-binary :all: vaderSentiment==3.3.2")
     with tarfile.open(sdist) as outer:
         inner = outer.extractfile("vaderSentiment-3.3.2/additional_resources/hutto_ICWSM_2014.tar.gz").read()
     with tarfile.open(fileobj=io.BytesIO(inner)) as tar:
@@ -879,13 +878,7 @@ def load_vader_lexicon():
     """
     import tarfile
 
-    sdist = data_dir() / VADER_SDIST
-    if not sdist.exists():
-        raise FileNotFoundError(
-            f"{sdist} not found: run `python -m pip download --no-deps --no-binary :all: "
-            f"vaderSentiment==3.3.2 -d {sdist.parent}` (make does it), or set COMPANION_DATA "
-            "to the folder that holds it"
-        )
+    sdist = downloaded(VADER_SDIST, "--no-deps --no-binary :all: vaderSentiment==3.3.2")
     with tarfile.open(sdist) as tar:
         raw = tar.extractfile("vaderSentiment-3.3.2/vaderSentiment/vader_lexicon.txt").read()
     tokens, valence = [], []

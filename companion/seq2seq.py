@@ -41,6 +41,8 @@ __all__ = [
     "SKELETONS",
     "split_days",
     "date_pairs",
+    "pad_rows",
+    "ids_to_tokens",
     "Vocab",
     "masked_softmax",
     "AdditiveAttention",
@@ -135,6 +137,26 @@ def date_pairs(n, rng, days, *, locales=LOCALES, formats=FORMATS, p_range=0.0, s
     return pairs
 
 
+def pad_rows(rows):
+    """Lists of ids as one padded ``(N, T_max)`` int64 tensor (0 = ``<pad>``) and their lengths ``(N,)``."""
+    lengths = torch.tensor([len(r) for r in rows])
+    ids = torch.full((len(rows), int(lengths.max())), PAD, dtype=torch.int64)
+    for k, r in enumerate(rows):
+        ids[k, : len(r)] = torch.tensor(r)
+    return ids, lengths
+
+
+def ids_to_tokens(ids, itos):
+    """The tokens of one sequence of ids, stopping at the first ``<eos>``; ``<bos>`` and padding skipped."""
+    out = []
+    for i in ids.tolist() if torch.is_tensor(ids) else ids:
+        if i == EOS:
+            break
+        if i not in (PAD, BOS):
+            out.append(itos[i])
+    return out
+
+
 class Vocab:
     """Characters to ids and back. Ids 0-3 are ``<pad>``, ``<bos>``, ``<eos>``, ``<unk>``."""
 
@@ -149,21 +171,11 @@ class Vocab:
     def encode(self, texts, *, bos=False, eos=False):
         """Padded ids ``(N, T_max)`` (int64, 0 = padding) and lengths ``(N,)``."""
         rows = [[BOS] * bos + [self.stoi.get(c, UNK) for c in text] + [EOS] * eos for text in texts]
-        lengths = torch.tensor([len(r) for r in rows])
-        ids = torch.full((len(rows), int(lengths.max())), PAD, dtype=torch.int64)
-        for k, r in enumerate(rows):
-            ids[k, : len(r)] = torch.tensor(r)
-        return ids, lengths
+        return pad_rows(rows)
 
     def decode(self, ids):
         """The text of one sequence of ids, stopping at the first ``<eos>``; ``<bos>``/padding skipped."""
-        out = []
-        for i in ids.tolist() if torch.is_tensor(ids) else ids:
-            if i == EOS:
-                break
-            if i not in (PAD, BOS):
-                out.append(self.itos[i])
-        return "".join(out)
+        return "".join(ids_to_tokens(ids, self.itos))
 
 
 # --------------------------------------------------------------- attention

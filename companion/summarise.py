@@ -21,10 +21,9 @@ import re
 from collections import Counter
 
 import numpy as np
-import torch
 
 from ._validate import as_rng, check_positive_int
-from .seq2seq import BOS, EOS, PAD, SPECIALS, UNK
+from .seq2seq import BOS, EOS, SPECIALS, UNK, ids_to_tokens, pad_rows
 
 __all__ = [
     "tokenize",
@@ -75,21 +74,11 @@ class WordVocab:
         rows = [[BOS] * bos + [self.stoi.get(w, UNK) for w in tokenize(text)] + [EOS] * eos for text in texts]
         if not rows or min(len(r) for r in rows) == 0:
             raise ValueError("texts must be a non-empty list of texts with at least one token each")
-        lengths = torch.tensor([len(r) for r in rows])
-        ids = torch.full((len(rows), int(lengths.max())), PAD, dtype=torch.int64)
-        for k, r in enumerate(rows):
-            ids[k, : len(r)] = torch.tensor(r)
-        return ids, lengths
+        return pad_rows(rows)
 
     def decode(self, ids):
         """The words of one sequence of ids joined by spaces, stopping at the first ``<eos>``."""
-        out = []
-        for i in ids.tolist() if torch.is_tensor(ids) else ids:
-            if i == EOS:
-                break
-            if i not in (PAD, BOS):
-                out.append(self.itos[i])
-        return " ".join(out)
+        return " ".join(ids_to_tokens(ids, self.itos))
 
     def coverage(self, texts):
         """Share of the tokens of ``texts`` that are in the vocabulary (not ``<unk>``)."""

