@@ -19,11 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validate import as_rng, check_positive_int
+from ._validate import as_rng, check_one_of, check_positive_int
 
 __all__ = [
     "adding_problem",
     "copy_task",
+    "delayed_recall",
     "noisy_sine",
     "running_parity",
     "make_windows",
@@ -137,6 +138,53 @@ def copy_task(n, K, delay, rng, *, n_symbols=8, one_hot=True, dtype=np.float32):
     if not one_hot:
         return tokens, y
     x = np.eye(V, dtype=dtype)[tokens]  # (N, T, V)
+    return x, y
+
+
+def delayed_recall(n, T, lag, rng, *, n_symbols=2, encoding="sign", ignore_index=-1, dtype=np.float32):
+    """Delayed recall: at every step, output the symbol seen ``lag`` steps ago.
+
+    The input is a stream of uniform random symbols ``s_t`` in ``0..n_symbols-1``
+    and the target is ``y_t = s_{t - lag}`` for ``t >= lag``; the first ``lag``
+    steps have no target and hold ``ignore_index`` (use it as
+    ``CrossEntropyLoss(ignore_index=...)`` or mask ``y >= 0``). A network
+    solves it only if its state carries each symbol for ``lag`` steps; chance
+    accuracy is ``1 / n_symbols``.
+
+    Args:
+        n: number of sequences N (>= 1).
+        T: steps per sequence (> lag).
+        lag: delay L between a symbol and its target (>= 1).
+        rng: ``numpy.random.Generator`` or int seed.
+        n_symbols: size of the alphabet V (>= 2).
+        encoding: ``"sign"`` (only for ``n_symbols=2``: inputs ``2 s_t - 1``,
+            one feature) or ``"one_hot"`` (V features).
+        ignore_index: target of the steps that have none (must not be a symbol).
+        dtype: floating dtype of the inputs.
+
+    Returns:
+        x: ``(N, T, 1)`` for ``"sign"``, ``(N, T, V)`` for ``"one_hot"``.
+        y: ``(N, T)`` int64 targets, ``ignore_index`` for ``t < lag``.
+    """
+    n = check_positive_int("n", n, 1)
+    lag = check_positive_int("lag", lag, 1)
+    T = check_positive_int("T", T, 1)
+    if T <= lag:
+        raise ValueError(f"T must be > lag (a sequence needs at least one target), got T={T}, lag={lag}")
+    n_symbols = check_positive_int("n_symbols", n_symbols, 2)
+    check_one_of("encoding", encoding, ("sign", "one_hot"))
+    if encoding == "sign" and n_symbols != 2:
+        raise ValueError(f"encoding='sign' needs n_symbols=2, got n_symbols={n_symbols}; use encoding='one_hot'")
+    if 0 <= ignore_index < n_symbols:
+        raise ValueError(f"ignore_index must not be a symbol (0..{n_symbols - 1}), got {ignore_index}")
+    rng = as_rng(rng)
+    symbols = rng.integers(0, n_symbols, size=(n, T))  # (N, T)
+    if encoding == "sign":
+        x = (2.0 * symbols - 1.0)[..., None].astype(dtype)  # (N, T, 1)
+    else:
+        x = np.eye(n_symbols, dtype=dtype)[symbols]  # (N, T, V)
+    y = np.full((n, T), ignore_index, dtype=np.int64)  # (N, T)
+    y[:, lag:] = symbols[:, :-lag]
     return x, y
 
 
