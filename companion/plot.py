@@ -16,7 +16,17 @@ from matplotlib.path import Path
 
 from .numpy_nn._activations import ACTIVATIONS
 
-__all__ = ["plot_history", "plot_series", "draw_unrolled_rnn", "draw_feedback", "draw_cell", "plot_activations"]
+__all__ = [
+    "plot_history",
+    "plot_series",
+    "draw_unrolled_rnn",
+    "draw_feedback",
+    "draw_cell",
+    "plot_activations",
+    "draw_bptt_flow",
+    "draw_truncation_timeline",
+    "plot_padding_packing",
+]
 
 
 def _figure_and_axes(ax, figsize):
@@ -396,3 +406,217 @@ def plot_activations(names=("sigmoid", "tanh", "relu"), *, a=None, axes=None):
     ax_df.set_ylabel("derivative $f'(a)$")
     ax_f.legend(frameon=False)
     return fig, (ax_f, ax_df)
+
+
+# ------------------------------------------------------ BPTT: backward flow
+def _flow_arrow(ax, start, end, color="black", **kwargs):
+    """An arrow from ``start`` to ``end`` in ``color`` (``_arrow`` is always black)."""
+    arrow = FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=12, linewidth=1.4,
+                            color=color, shrinkA=0, shrinkB=0, **kwargs)
+    ax.add_patch(arrow)
+    return arrow
+
+
+def draw_bptt_flow(steps=3, ax=None):
+    """The backward recursion of BPTT over ``steps`` consecutive steps, ending at step t+1.
+
+    Each column is one step s. The state gradient ``delta_s = dL/dh_s`` (box,
+    ``gid="delta"``) is the sum of two terms: the local term
+    ``W_hy^T dl_s/dy_s`` that comes down from the loss of the same step
+    (``gid="local"``), and the carried term ``W_hh^T eps_{s+1}`` that comes
+    from the step after it (``gid="carried"``), where
+    ``eps_{s+1} = (1 - h_{s+1}^2) * delta_{s+1}`` passes through the
+    derivative of tanh (circle, ``gid="tanh-derivative"``). The last column
+    is step t+1, the one before it step t.
+
+    Args:
+        steps: number of columns (2 to 6).
+        ax: axes to draw into; a new figure if None.
+    """
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or not 2 <= steps <= 6:
+        raise ValueError(f"steps must be an integer from 2 to 6, got {steps!r}")
+    dx, y_delta, y_loss = 3.2, 0.0, 2.2
+    width = dx * (steps - 1)
+    fig, ax = _figure_and_axes(ax, (2.3 * steps + 0.8, 2.9))
+
+    def name(i):  # the step of column i, relative to t (last column: t+1)
+        offset = i - (steps - 2)
+        return "t" if offset == 0 else f"t{offset:+d}"
+
+    local_colour, carried_colour = "#1f77b4", "#d62728"
+    for i in range(steps):
+        x = dx * i
+        s = name(i)
+        patch = FancyBboxPatch((x - 0.55, y_delta - 0.32), 1.1, 0.64,
+                               boxstyle="round,pad=0.04,rounding_size=0.12",
+                               facecolor=_COLOURS["h"], edgecolor="black", linewidth=1.2, gid="delta")
+        ax.add_patch(patch)
+        ax.text(x, y_delta, rf"$\delta_{{{s}}}$", ha="center", va="center", fontsize=12)
+        ax.text(x, y_loss, rf"$\ell_{{{s}}}$", ha="center", va="center", fontsize=12,
+                bbox={"boxstyle": "round,pad=0.3", "facecolor": _COLOURS["y"], "edgecolor": "black"})
+        _flow_arrow(ax, (x, y_loss - 0.32), (x, y_delta + 0.42), color=local_colour, gid="local")
+        ax.text(x + 0.1, (y_loss + y_delta) / 2 + 0.05,
+                rf"$W_{{hy}}^\top \partial\ell_{{{s}}}/\partial y_{{{s}}}$",
+                ha="left", va="center", fontsize=10, color=local_colour)
+    for i in range(1, steps):  # from column i (step s+1) back to column i-1 (step s)
+        x = dx * i
+        x_op = x - 0.95
+        ax.add_patch(Circle((x_op, y_delta), 0.28, facecolor="white", edgecolor="black",
+                            linewidth=1.0, gid="tanh-derivative"))
+        ax.text(x_op, y_delta, r"$\odot$", ha="center", va="center", fontsize=12)
+        _flow_arrow(ax, (x - 0.6, y_delta), (x_op + 0.3, y_delta), color=carried_colour)
+        _flow_arrow(ax, (x_op - 0.3, y_delta), (x - dx + 0.62, y_delta), color=carried_colour, gid="carried")
+        s_next = name(i)
+        ax.text(x_op, y_delta - 0.42, rf"$1 - h_{{{s_next}}}^2$", ha="center", va="top", fontsize=9)
+        ax.text((x_op + x - dx) / 2 + 0.25, y_delta + 0.12, rf"$W_{{hh}}^\top \varepsilon_{{{s_next}}}$",
+                ha="center", va="bottom", fontsize=10, color=carried_colour)
+    # the carried term that enters the last column, and the one that leaves the first
+    _flow_arrow(ax, (width + 1.3, y_delta), (width + 0.62, y_delta), color=carried_colour, linestyle="--")
+    ax.text(width + 1.35, y_delta + 0.15, "from later\nsteps", ha="left", va="bottom", fontsize=9)
+    _flow_arrow(ax, (-0.62, y_delta), (-1.3, y_delta), color=carried_colour, linestyle="--")
+    ax.text(-1.35, y_delta + 0.15, "to earlier\nsteps", ha="right", va="bottom", fontsize=9)
+    ax.text(width / 2, -1.05, "local term (blue) + carried term (red) = " r"$\delta$;  "
+            r"$\varepsilon = (1 - h \odot h) \odot \delta$",
+            ha="center", va="center", fontsize=10)
+    ax.set_xlim(-2.6, width + 2.6)
+    ax.set_ylim(-1.35, y_loss + 0.5)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return fig, ax
+
+
+# ------------------------------------------- truncated BPTT: chunk timeline
+def draw_truncation_timeline(T, k1, k2, ax=None):
+    """When BPTT(k1, k2) updates the weights, and how far back each update's gradient reaches.
+
+    The stream has steps 1..T. Every ``k1`` steps (at step s = k1, 2 k1, ...)
+    the losses of the last ``k1`` steps are backpropagated through the last
+    ``k2`` steps, s - k2 + 1 .. s (from step 1 when s < k2), then the weights
+    are updated. Row j of the figure is update j: a light bar spans the steps
+    the backward pass runs through (``gid="reach"``), a dark bar the steps
+    whose losses it sends back (``gid="losses"``), a marker the update.
+
+    Args:
+        T: steps of the stream (1 to 200).
+        k1: steps between updates (1 <= k1 <= T).
+        k2: steps of each backward pass (k2 >= k1).
+        ax: axes to draw into; a new figure if None.
+    """
+    for arg, value in (("T", T), ("k1", k1), ("k2", k2)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{arg} must be a positive integer, got {value!r}")
+    if T > 200:
+        raise ValueError(f"T must be at most 200 to stay readable, got T={T}")
+    if k1 > T:
+        raise ValueError(f"k1 must be <= T, got k1={k1}, T={T}")
+    if k2 < k1:
+        raise ValueError(f"k2 must be >= k1 (every loss needs its own step), got k1={k1}, k2={k2}")
+    updates = np.arange(k1, T + 1, k1)  # the step after which each update happens
+    fig, ax = _figure_and_axes(ax, (6, 0.35 * len(updates) + 1.2))
+    for j, s in enumerate(updates):
+        start = max(0, s - k2)  # bars cover steps start+1 .. s, from start+0.5 to s+0.5
+        ax.barh(j, s - start, left=start + 0.5, height=0.6, color="#fde2b8",
+                edgecolor="0.4", linewidth=0.6, gid="reach")
+        ax.barh(j, k1, left=s - k1 + 0.5, height=0.6, color="#d62728", alpha=0.75, gid="losses")
+        ax.plot([s + 0.5], [j], marker="|", markersize=12, color="black", mew=2)
+    ax.text(0.98, 0.96, f"$k_1 = {k1}$, $k_2 = {k2}$", transform=ax.transAxes, ha="right", va="top",
+            fontsize=10, gid="params")
+    ax.set_xlim(0.5, T + 0.5)
+    ax.set_ylim(len(updates) - 0.4, -0.6)
+    ax.set_xlabel("time step of the stream")
+    ax.set_ylabel("update")
+    ax.set_yticks(range(len(updates)), [str(j + 1) for j in range(len(updates))])
+    return fig, ax
+
+
+
+
+# ------------------------------------------------------- padding and packing
+def _check_padding_inputs(lengths, batch_sizes, sorted_indices):
+    """Validated ``(lengths, batch_sizes, sorted_indices)`` as int arrays."""
+    lengths = np.asarray(lengths)
+    if lengths.ndim != 1 or lengths.size == 0 or not np.issubdtype(lengths.dtype, np.integer) or lengths.min() < 1:
+        raise ValueError(f"lengths must be a non-empty 1-D array of positive integers (N,), got {lengths!r}")
+    expected = (lengths[None, :] > np.arange(lengths.max())[:, None]).sum(1)  # (T_max,)
+    batch_sizes = np.asarray(batch_sizes)
+    if batch_sizes.shape != expected.shape or not np.array_equal(batch_sizes, expected):
+        raise ValueError(
+            f"batch_sizes must hold, for each step t, the number of lengths > t: expected "
+            f"{expected.tolist()} (T_max = {lengths.max()}), got {batch_sizes.tolist()}"
+        )
+    if sorted_indices is None:
+        sorted_indices = np.argsort(-lengths, kind="stable")
+    sorted_indices = np.asarray(sorted_indices)
+    if sorted(sorted_indices.tolist()) != list(range(len(lengths))) or np.any(np.diff(lengths[sorted_indices]) > 0):
+        raise ValueError(
+            f"sorted_indices must be a permutation of 0..{len(lengths) - 1} that orders lengths "
+            f"longest first, got {sorted_indices.tolist()}"
+        )
+    return lengths, batch_sizes, sorted_indices
+
+
+def _cell(ax, x, y, color, gid, text=None, hatch=None):
+    alpha = None if hatch else 0.6  # a light fill keeps the numbers readable
+    cell = plt.Rectangle((x - 0.5, y - 0.5), 1, 1, facecolor=color, edgecolor="0.3", lw=0.6, hatch=hatch, gid=gid)
+    cell.set_alpha(alpha)
+    ax.add_patch(cell)
+    if text is not None:
+        ax.text(x, y, text, ha="center", va="center", fontsize=7, gid="index")
+
+
+def plot_padding_packing(lengths, batch_sizes, sorted_indices=None, *, axes=None):
+    """A padded batch (left) beside the ``PackedSequence`` layout of the same batch (right).
+
+    Left: one row per sequence n, one column per time step t; of the N * T_max cells,
+    ``sum(lengths)`` are real steps (``gid="real"``, the sequence's colour) and the rest
+    padding (``gid="pad"``, grey, hatched), which a recurrent layer run on the padded
+    tensor would process. Right: ``packed.data`` in time-major order; column t holds the
+    ``batch_sizes[t]`` sequences still running at step t, longest first (``gid="packed"``,
+    ``sum(lengths)`` cells). Every real cell carries its row in ``packed.data``.
+
+    Args:
+        lengths: ``(N,)`` positive ints, in batch order.
+        batch_sizes: ``(T_max,)`` the ``batch_sizes`` of ``pack_padded_sequence`` for these
+            lengths; checked: ``batch_sizes[t]`` must be the number of lengths > t.
+        sorted_indices: ``(N,)`` the packed order (``packed.sorted_indices``); None sorts
+            by length, longest first, ties in batch order.
+        axes: a pair of axes, or None for a new figure.
+
+    Returns ``(fig, (ax_pad, ax_pack))``.
+    """
+    lengths, batch_sizes, order = _check_padding_inputs(lengths, batch_sizes, sorted_indices)
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=(9, 0.4 * len(lengths) + 1.2), layout="constrained")
+    elif len(axes) != 2:
+        raise ValueError(f"axes must be a pair of axes (ax_pad, ax_pack) or None, got {len(axes)} axes")
+    else:
+        fig = axes[0].figure
+    ax_pad, ax_pack = axes
+    n_seq, t_max = len(lengths), int(lengths.max())
+    offsets = np.concatenate([[0], np.cumsum(batch_sizes)[:-1]])  # first row of each step
+    rank = np.empty(n_seq, dtype=int)
+    rank[order] = np.arange(n_seq)  # position of sequence n in every step's batch
+    for n in range(n_seq):
+        for t in range(t_max):
+            if t < lengths[n]:
+                row = int(offsets[t] + rank[n])
+                _cell(ax_pad, t, n, f"C{n % 10}", "real", str(row))
+                _cell(ax_pack, t, rank[n], f"C{n % 10}", "packed", str(row))
+            else:
+                _cell(ax_pad, t, n, "0.85", "pad", hatch="//")
+    for ax in axes:
+        ax.set_xlim(-0.5, t_max - 0.5)
+        ax.set_ylim(n_seq - 0.5, -0.5)  # first row on top
+        ax.set_xticks(range(t_max))
+        ax.set_xlabel("time step $t$")
+        ax.set_aspect("equal")
+        ax.tick_params(length=0)
+    ax_pad.set_yticks(range(n_seq), [f"seq {n} ($T$ = {L})" for n, L in enumerate(lengths)])
+    ax_pad.set_ylabel("sequence in the padded batch")
+    ax_pack.set_yticks(range(n_seq), [f"seq {n}" for n in order])
+    ax_pack.set_ylabel("position in the step (longest first)")
+    top = ax_pack.secondary_xaxis("top")
+    top.set_xticks(range(t_max), [str(b) for b in batch_sizes])
+    top.tick_params(length=0)
+    top.set_xlabel("batch_sizes[$t$]: sequences still running")
+    return fig, (ax_pad, ax_pack)
