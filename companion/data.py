@@ -32,6 +32,7 @@ __all__ = [
     "Standardiser",
     "load_sunspots",
     "load_co2_monthly",
+    "load_elnino",
     "load_sp500",
     "fill_gaps",
     "load_nyc_weather",
@@ -462,6 +463,26 @@ def load_co2_monthly():
     values = monthly.interpolate(method="time").to_numpy(dtype=np.float64)
     months = monthly.index.to_numpy().astype("datetime64[M]")
     return months, values, filled
+
+
+def load_elnino():
+    """Monthly sea-surface temperature of the Niño 1+2 region, 1950 to 2010 (732 months), in °C.
+
+    The NOAA ERSST v3b index that ships inside ``statsmodels``
+    (``statsmodels.datasets.elnino``, public domain): one row per year with twelve
+    month columns, flattened here in time order. No value is missing.
+
+    Returns:
+        months: ``(732,)`` ``datetime64[M]``, 1950-01 … 2010-12.
+        sst: ``(732,)`` float64 °C.
+    """
+    from statsmodels.datasets import elnino
+
+    table = elnino.load_pandas().data  # columns YEAR, JAN, ..., DEC
+    years = table["YEAR"].to_numpy(dtype=np.int64)
+    sst = table.drop(columns="YEAR").to_numpy(dtype=np.float64).ravel()  # year by year
+    months = np.arange(f"{years[0]}-01", f"{years[-1] + 1}-01", dtype="datetime64[M]")
+    return months, sst
 
 
 def load_sp500():

@@ -1,4 +1,4 @@
-"""companion.data.delayed_recall: the target is the symbol lag steps back."""
+"""companion.data: delayed_recall (the target is the symbol lag steps back) and load_elnino."""
 
 import numpy as np
 import pytest
@@ -48,3 +48,16 @@ def test_same_seed_same_arrays_and_the_stream_of_rng_integers():
 def test_bad_arguments_name_themselves(kwargs, name):
     with pytest.raises(ValueError, match=name):
         delayed_recall(rng=0, **kwargs)
+
+
+def test_load_elnino_matches_the_data_card():
+    from statsmodels.datasets import elnino
+
+    from companion.data import load_elnino
+
+    months, sst = load_elnino()
+    assert months.shape == sst.shape == (732,)
+    assert str(months[0]) == "1950-01" and str(months[-1]) == "2010-12"
+    assert np.isfinite(sst).all() and 15 < sst.min() < sst.max() < 30  # degrees C
+    table = elnino.load_pandas().data
+    assert sst[13] == table.loc[1, "FEB"]  # February 1951, in time order
