@@ -120,10 +120,10 @@ def _box(ax, x, row, text, gid):
     ax.text(x, y, text, ha="center", va="center", fontsize=12)
 
 
-def _arrow(ax, start, end, **kwargs):
+def _arrow(ax, start, end, color="black", linewidth=1.2, **kwargs):
     arrow = FancyArrowPatch(
-        start, end, arrowstyle="-|>", mutation_scale=12, linewidth=1.2,
-        color="black", shrinkA=0, shrinkB=0, **kwargs,
+        start, end, arrowstyle="-|>", mutation_scale=12, linewidth=linewidth,
+        color=color, shrinkA=0, shrinkB=0, **kwargs,
     )
     ax.add_patch(arrow)
     return arrow
@@ -409,14 +409,6 @@ def plot_activations(names=("sigmoid", "tanh", "relu"), *, a=None, axes=None):
 
 
 # ------------------------------------------------------ BPTT: backward flow
-def _flow_arrow(ax, start, end, color="black", **kwargs):
-    """An arrow from ``start`` to ``end`` in ``color`` (``_arrow`` is always black)."""
-    arrow = FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=12, linewidth=1.4,
-                            color=color, shrinkA=0, shrinkB=0, **kwargs)
-    ax.add_patch(arrow)
-    return arrow
-
-
 def draw_bptt_flow(steps=3, ax=None):
     """The backward recursion of BPTT over ``steps`` consecutive steps, ending at step t+1.
 
@@ -454,7 +446,7 @@ def draw_bptt_flow(steps=3, ax=None):
         ax.text(x, y_delta, rf"$\delta_{{{s}}}$", ha="center", va="center", fontsize=12)
         ax.text(x, y_loss, rf"$\ell_{{{s}}}$", ha="center", va="center", fontsize=12,
                 bbox={"boxstyle": "round,pad=0.3", "facecolor": _COLOURS["y"], "edgecolor": "black"})
-        _flow_arrow(ax, (x, y_loss - 0.32), (x, y_delta + 0.42), color=local_colour, gid="local")
+        _arrow(ax, (x, y_loss - 0.32), (x, y_delta + 0.42), color=local_colour, gid="local", linewidth=1.4)
         ax.text(x + 0.1, (y_loss + y_delta) / 2 + 0.05,
                 rf"$W_{{hy}}^\top \partial\ell_{{{s}}}/\partial y_{{{s}}}$",
                 ha="left", va="center", fontsize=10, color=local_colour)
@@ -464,16 +456,16 @@ def draw_bptt_flow(steps=3, ax=None):
         ax.add_patch(Circle((x_op, y_delta), 0.28, facecolor="white", edgecolor="black",
                             linewidth=1.0, gid="tanh-derivative"))
         ax.text(x_op, y_delta, r"$\odot$", ha="center", va="center", fontsize=12)
-        _flow_arrow(ax, (x - 0.6, y_delta), (x_op + 0.3, y_delta), color=carried_colour)
-        _flow_arrow(ax, (x_op - 0.3, y_delta), (x - dx + 0.62, y_delta), color=carried_colour, gid="carried")
+        _arrow(ax, (x - 0.6, y_delta), (x_op + 0.3, y_delta), color=carried_colour, linewidth=1.4)
+        _arrow(ax, (x_op - 0.3, y_delta), (x - dx + 0.62, y_delta), color=carried_colour, gid="carried", linewidth=1.4)
         s_next = name(i)
         ax.text(x_op, y_delta - 0.42, rf"$1 - h_{{{s_next}}}^2$", ha="center", va="top", fontsize=9)
         ax.text((x_op + x - dx) / 2 + 0.25, y_delta + 0.12, rf"$W_{{hh}}^\top \varepsilon_{{{s_next}}}$",
                 ha="center", va="bottom", fontsize=10, color=carried_colour)
     # the carried term that enters the last column, and the one that leaves the first
-    _flow_arrow(ax, (width + 1.3, y_delta), (width + 0.62, y_delta), color=carried_colour, linestyle="--")
+    _arrow(ax, (width + 1.3, y_delta), (width + 0.62, y_delta), color=carried_colour, linestyle="--", linewidth=1.4)
     ax.text(width + 1.35, y_delta + 0.15, "from later\nsteps", ha="left", va="bottom", fontsize=9)
-    _flow_arrow(ax, (-0.62, y_delta), (-1.3, y_delta), color=carried_colour, linestyle="--")
+    _arrow(ax, (-0.62, y_delta), (-1.3, y_delta), color=carried_colour, linestyle="--", linewidth=1.4)
     ax.text(-1.35, y_delta + 0.15, "to earlier\nsteps", ha="right", va="bottom", fontsize=9)
     ax.text(width / 2, -1.05, "local term (blue) + carried term (red) = " r"$\delta$;  "
             r"$\varepsilon = (1 - h \odot h) \odot \delta$",
